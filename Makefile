@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# meta: a BPF-programmable paired network device, as an out-of-tree module.
+#
+#   make [KVER=...|KDIR=...]   build build/$(KVER)/meta.ko (default: newest
+#                              kernel whose headers are installed)
+#   make install               install meta.ko for $(KVER) and run depmod
+#   make iproute2              build `ip` that knows the meta kind
+#   make demo                  boot a VM and show a meta pair at work
+#   make check                 every selftest on every supported kernel
+#                              (KERNELS="6.12" to pick some)
+#   make checkpatch            checkpatch.pl over the driver sources
+
+SRC	:= $(CURDIR)
+KVER	?= $(shell ls -1 /lib/modules 2>/dev/null | \
+		while read v; do [ -e /lib/modules/$$v/build/Makefile ] && echo $$v; done | \
+		sort -V | tail -n1)
+KDIR	?= /lib/modules/$(KVER)/build
+BUILD	?= $(SRC)/build
+OUT	:= $(BUILD)/$(KVER)
+KMAKE_ARGS ?=
+
+# Kbuild writes its objects next to the sources, so each kernel gets its
+# own copy of the tree: builds for several kernels never mix objects.
+MODULE_SRCS := Kbuild Kconfig $(shell find driver include -type f -name '*.[ch]' -o \
+		-type f -name Kbuild -o -type f -name '*.sh' 2>/dev/null)
+
+.PHONY: all module install iproute2 demo check bench checkpatch clean deps
+
+all: module
+
+module: $(OUT)/meta.ko
+
+$(OUT)/meta.ko: $(MODULE_SRCS)
+	@test -e "$(KDIR)/Makefile" || { echo "no kernel headers at $(KDIR) (set KVER= or KDIR=)" >&2; exit 1; }
+	@rm -rf $(OUT)/src && mkdir -p $(OUT)/src
+	@cp -a $(addprefix $(SRC)/,Kbuild Kconfig driver include) $(OUT)/src/
+	$(MAKE) -C $(KDIR) M=$(OUT)/src $(KMAKE_ARGS) modules
+	@cp $(OUT)/src/driver/meta.ko $@
+	@echo "built $@ for $(KVER)"
+
+install: module
+	install -D -m 0644 $(OUT)/meta.ko $(DESTDIR)/lib/modules/$(KVER)/updates/meta.ko
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+
+deps:
+	$(SRC)/scripts/install-deps.sh
+
+iproute2:
+	$(SRC)/iproute2-patch/build.sh $(BUILD)/iproute2
+
+demo:
+	$(SRC)/selftests/vm/run.sh --demo
+
+check:
+	$(SRC)/selftests/vm/run.sh
+
+checkpatch:
+	$(SRC)/scripts/checkpatch.sh
+
+clean:
+	rm -rf $(BUILD)

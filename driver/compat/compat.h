@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel API differences between the kernels meta supports (5.10 .. 7.x).
+ * compat/probe.sh decides which branch applies by probing the headers of the
+ * kernel being built against; the rest of the driver uses only the meta_*
+ * wrappers below and stays free of version conditionals.
+ */
+#ifndef _META_COMPAT_H
+#define _META_COMPAT_H
+
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter_netdev.h>
+#include <linux/skbuff.h>
+#include <net/netlink.h>
+#include <net/rtnetlink.h>
+
+#ifndef META_HAVE_NLA_STRSCPY
+#define nla_strscpy nla_strlcpy
+#endif
+
+/* Parse the IFLA_* attributes nested (after an ifinfomsg) in peer info. */
+static inline int meta_parse_peer_info(struct nlattr **tb,
+				       const struct nlattr *nla,
+				       struct netlink_ext_ack *extack)
+{
+#ifdef META_HAVE_NLA_PARSE_IFINFOMSG
+	return rtnl_nla_parse_ifinfomsg(tb, nla, extack);
+#else
+	/* The policy guarantees nla holds at least a struct ifinfomsg. */
+	return rtnl_nla_parse_ifla(tb, nla_data(nla) + sizeof(struct ifinfomsg),
+				   nla_len(nla) - sizeof(struct ifinfomsg),
+				   extack);
+#endif
+}
+
+static inline int meta_configure_link(struct net_device *dev)
+{
+#ifdef META_HAVE_CONFIGURE_LINK_PORTID
+	return rtnl_configure_link(dev, NULL, 0, NULL);
+#else
+	return rtnl_configure_link(dev, NULL);
+#endif
+}
+
+/*
+ * Arguments of rtnl_link_ops::newlink(), whatever shape the kernel passes
+ * them in. peer_net is set (with a reference the core owns) only when the
+ * core resolved the peer's namespace itself.
+ */
+struct meta_newlink_args {
+	struct net		*src_net;
+	struct net		*peer_net;
+	struct nlattr		**tb;
+	struct nlattr		**data;
+};
+
+#ifdef META_HAVE_NEWLINK_PARAMS
+#define META_DEFINE_NEWLINK(name, impl)					\
+static int name(struct net_device *dev,					\
+		struct rtnl_newlink_params *params,			\
+		struct netlink_ext_ack *extack)				\
+{									\
+	struct meta_newlink_args args = {				\
+		.src_net = params->src_net,				\
+		.peer_net = params->peer_net,				\
+		.tb = params->tb,					\
+		.data = params->data,					\
+	};								\
+	return impl(dev, &args, extack);				\
+}
+#else
+#define META_DEFINE_NEWLINK(name, impl)					\
+static int name(struct net *src_net, struct net_device *dev,		\
+		struct nlattr *tb[], struct nlattr *data[],		\
+		struct netlink_ext_ack *extack)				\
+{									\
+	struct meta_newlink_args args = {				\
+		.src_net = src_net,					\
+		.tb = tb,						\
+		.data = data,						\
+	};								\
+	return impl(dev, &args, extack);				\
+}
+#endif
+
+/*
+ * The namespace the peer is created in, with a reference the caller drops
+ * with put_net(). @tbp are the peer's IFLA_* attributes.
+ */
+static inline struct net *meta_peer_net_get(struct meta_newlink_args *args,
+					    struct nlattr **tbp)
+{
+	if (args->peer_net)
+		return get_net(args->peer_net);
+	return rtnl_link_get_net(args->src_net, tbp);
+}
+
+#ifdef META_HAVE_LINK_OPS_PEER_TYPE
+#define META_LINK_OPS_PEER_TYPE(type)	.peer_type = (type),
+#else
+#define META_LINK_OPS_PEER_TYPE(type)
+#endif
+
+static inline void meta_set_lltx(struct net_device *dev)
+{
+#ifdef META_HAVE_LLTX_FIELD
+	dev->lltx = true;
+#else
+	dev->features |= NETIF_F_LLTX;
+#endif
+}
+
+static inline void meta_set_tso_max(struct net_device *dev)
+{
+#ifdef META_HAVE_TSO_MAX
+	netif_set_tso_max_size(dev, GSO_MAX_SIZE);
+#else
+	netif_set_gso_max_size(dev, GSO_MAX_SIZE);
+#endif
+}
+
+static inline void meta_inherit_tso_max(struct net_device *to,
+					const struct net_device *from)
+{
+#ifdef META_HAVE_TSO_MAX
+	netif_inherit_tso_max(to, from);
+#else
+	netif_set_gso_max_size(to, from->gso_max_size);
+	netif_set_gso_max_segs(to, from->gso_max_segs);
+#endif
+}
+
+/* Hand an skb to the receive path; the caller has BH disabled. */
+static inline int meta_netif_rx(struct sk_buff *skb)
+{
+#ifdef META_HAVE___NETIF_RX
+	return __netif_rx(skb);
+#else
+	return netif_rx(skb);
+#endif
+}
+
+/* The sender's egress netfilter verdict must not apply to the receiver. */
+static inline void meta_skip_egress_nf(struct sk_buff *skb)
+{
+#ifdef META_HAVE_NF_SKIP_EGRESS
+	nf_skip_egress(skb, true);
+#endif
+}
+
+static inline void meta_clear_tstamp(struct sk_buff *skb)
+{
+#ifdef META_HAVE_SKB_CLEAR_TSTAMP
+	skb_clear_tstamp(skb);
+#else
+	skb->tstamp = 0;
+#endif
+}
+
+#endif /* _META_COMPAT_H */

@@ -1,0 +1,40 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Print a -DMETA_HAVE_<FEATURE> compiler flag for every kernel API the target
+# kernel provides. Probing the headers instead of comparing version numbers
+# means distribution backports (Debian's, RHEL's...) are handled correctly.
+#
+# usage: probe.sh SRCTREE
+#   SRCTREE  the kernel source or headers tree the module is built against
+#            (Kbuild's $(srctree); Debian splits it into -common and arch
+#            directories, the declarations we need are in -common)
+
+src=${1:?usage: probe.sh SRCTREE}
+inc="$src/include"
+
+have() { printf ' -DMETA_HAVE_%s' "$1"; }
+hdr()  { grep -qsE "$2" "$inc/$1"; }
+
+# 6.15: newlink() takes its arguments packed in struct rtnl_newlink_params.
+hdr net/rtnetlink.h 'struct rtnl_newlink_params \{' && have NEWLINK_PARAMS
+# 6.15: the core resolves the peer's netns for drivers that declare peer_type.
+hdr net/rtnetlink.h '[[:space:]]peer_type;' && have LINK_OPS_PEER_TYPE
+# 6.5 (and stable backports): bounds-checked parser for nested ifinfomsg.
+hdr net/rtnetlink.h 'int rtnl_nla_parse_ifinfomsg\(' && have NLA_PARSE_IFINFOMSG
+# 6.2 (and backports): rtnl_configure_link() also takes portid and nlh.
+grep -sA1 'int rtnl_configure_link(' "$inc/net/rtnetlink.h" | grep -q portid &&
+	have CONFIGURE_LINK_PORTID
+# 5.11: nla_strlcpy() was renamed nla_strscpy().
+hdr net/netlink.h 'nla_strscpy\(' && have NLA_STRSCPY
+# 6.12: NETIF_F_LLTX became the dev->lltx bit.
+hdr linux/netdevice.h '[[:space:]]lltx:1;' && have LLTX_FIELD
+# 6.0: TSO size limits are separate from the GSO ones.
+hdr linux/netdevice.h 'void netif_inherit_tso_max\(' && have TSO_MAX
+# 5.18: netif_rx() split; __netif_rx() is for callers with BH disabled.
+hdr linux/netdevice.h 'int __netif_rx\(' && have __NETIF_RX
+# 5.16: netfilter egress hook and the skb bit that skips it.
+hdr linux/netfilter_netdev.h 'nf_skip_egress\(' && have NF_SKIP_EGRESS
+# 5.18: skb timestamps carry a clock base; clearing them has a helper.
+hdr linux/skbuff.h 'void skb_clear_tstamp\(' && have SKB_CLEAR_TSTAMP
+echo

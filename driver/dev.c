@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * meta net_device: setup, net_device_ops, statistics and ethtool.
+ */
+#include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include <linux/netdevice.h>
+
+#include "meta.h"
+
+static int meta_open(struct net_device *dev)
+{
+	struct net_device *peer = rtnl_dereference(meta_priv(dev)->peer);
+
+	if (!peer)
+		return -ENOTCONN;
+	/* Like a cable: carrier only while both ends are up. */
+	if (peer->flags & IFF_UP) {
+		netif_carrier_on(dev);
+		netif_carrier_on(peer);
+	}
+	return 0;
+}
+
+static int meta_stop(struct net_device *dev)
+{
+	struct net_device *peer = rtnl_dereference(meta_priv(dev)->peer);
+
+	netif_carrier_off(dev);
+	if (peer)
+		netif_carrier_off(peer);
+	return 0;
+}
+
+static int meta_dev_init(struct net_device *dev)
+{
+	struct meta_priv *priv = meta_priv(dev);
+
+	priv->stats = netdev_alloc_pcpu_stats(struct meta_pcpu_stats);
+	return priv->stats ? 0 : -ENOMEM;
+}
+
+/* priv_destructor: runs once no packet can reach the device any more. */
+static void meta_dev_free(struct net_device *dev)
+{
+	struct meta_priv *priv = meta_priv(dev);
+
+	free_percpu(priv->stats);
+	priv->stats = NULL;
+}
+
+static void meta_get_stats64(struct net_device *dev,
+			     struct rtnl_link_stats64 *tot)
+{
+	struct meta_priv *priv = meta_priv(dev);
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct meta_pcpu_stats *s = per_cpu_ptr(priv->stats, cpu);
+		u64 rxp, rxb, txp, txb, txd, rxd;
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			rxp = u64_stats_read(&s->rx_packets);
+			rxb = u64_stats_read(&s->rx_bytes);
+			txp = u64_stats_read(&s->tx_packets);
+			txb = u64_stats_read(&s->tx_bytes);
+			txd = u64_stats_read(&s->tx_dropped);
+			rxd = u64_stats_read(&s->rx_dropped);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+
+		tot->rx_packets += rxp;
+		tot->rx_bytes += rxb;
+		tot->tx_packets += txp;
+		tot->tx_bytes += txb;
+		tot->tx_dropped += txd;
+		tot->rx_dropped += rxd;
+	}
+}
+
+static int meta_get_iflink(const struct net_device *dev)
+{
+	struct net_device *peer;
+	int iflink = 0;
+
+	rcu_read_lock();
+	peer = rcu_dereference(meta_priv(dev)->peer);
+	if (peer)
+		iflink = READ_ONCE(peer->ifindex);
+	rcu_read_unlock();
+	return iflink;
+}
+
+/*
+ * Lets bpf_redirect_peer() at a physical NIC's tc ingress switch straight
+ * into the pod's end without a second trip through the backlog.
+ */
+static struct net_device *meta_get_peer_dev(struct net_device *dev)
+{
+	return rcu_dereference(meta_priv(dev)->peer);
+}
+
+static int meta_set_mac_address(struct net_device *dev, void *addr)
+{
+	/* An l3 device has no MAC: nothing on the pair would look at it. */
+	if (meta_priv(dev)->mode != META_MODE_L2)
+		return -EOPNOTSUPP;
+	return eth_mac_addr(dev, addr);
+}
+
+static void meta_set_rx_mode(struct net_device *dev)
+{
+	/* Nothing to filter: we receive whatever the peer transmits. */
+}
+
+static const struct net_device_ops meta_netdev_ops = {
+	.ndo_init		= meta_dev_init,
+	.ndo_open		= meta_open,
+	.ndo_stop		= meta_stop,
+	.ndo_start_xmit		= meta_xmit,
+	.ndo_get_stats64	= meta_get_stats64,
+	.ndo_set_rx_mode	= meta_set_rx_mode,
+	.ndo_set_mac_address	= meta_set_mac_address,
+	.ndo_get_iflink		= meta_get_iflink,
+	.ndo_get_peer_dev	= meta_get_peer_dev,
+	.ndo_features_check	= passthru_features_check,
+};
+
+bool meta_is_meta(const struct net_device *dev)
+{
+	return dev->netdev_ops == &meta_netdev_ops;
+}
+
+static void meta_get_drvinfo(struct net_device *dev,
+			     struct ethtool_drvinfo *info)
+{
+	strscpy(info->driver, META_DRV_NAME, sizeof(info->driver));
+	strscpy(info->version, META_DRV_VERSION, sizeof(info->version));
+}
+
+static const struct ethtool_ops meta_ethtool_ops = {
+	.get_drvinfo		= meta_get_drvinfo,
+	.get_link		= ethtool_op_get_link,
+};
+
+void meta_setup(struct net_device *dev)
+{
+	static const netdev_features_t hw_vlan =
+		NETIF_F_HW_VLAN_CTAG_TX | NETIF_F_HW_VLAN_CTAG_RX |
+		NETIF_F_HW_VLAN_STAG_TX | NETIF_F_HW_VLAN_STAG_RX;
+	/*
+	 * Nothing is ever put on a wire, so checksums and segmentation can be
+	 * left to whoever finally needs them: TCP runs with 64k segments.
+	 */
+	static const netdev_features_t features =
+		hw_vlan | NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HW_CSUM |
+		NETIF_F_RXCSUM | NETIF_F_SCTP_CRC | NETIF_F_HIGHDMA |
+		NETIF_F_GSO_SOFTWARE | NETIF_F_GSO_ENCAP_ALL;
+
+	/*
+	 * Both modes carry Ethernet frames so that tc/BPF programs written
+	 * for veth and netkit see the headers they expect; l3 mode just has
+	 * no MAC (all zero) and no ARP. newlink() clears IFF_NOARP in l2.
+	 */
+	ether_setup(dev);
+	dev->min_mtu = ETH_MIN_MTU;
+	dev->max_mtu = ETH_MAX_MTU;
+	dev->flags |= IFF_NOARP;
+	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
+	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE | IFF_NO_QUEUE |
+			   IFF_DISABLE_NETPOLL;
+
+	dev->netdev_ops = &meta_netdev_ops;
+	dev->ethtool_ops = &meta_ethtool_ops;
+
+	dev->features |= features;
+	dev->hw_features = features;
+	dev->hw_enc_features = features;
+	dev->mpls_features = NETIF_F_HW_CSUM | NETIF_F_GSO_SOFTWARE;
+	dev->vlan_features = dev->features & ~hw_vlan;
+	meta_set_lltx(dev);
+	meta_set_tso_max(dev);
+
+	dev->needs_free_netdev = true;
+	dev->priv_destructor = meta_dev_free;
+}

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * meta rtnetlink: creating a pair, changing it through the primary,
+ * deleting it, and reporting it back.
+ */
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <net/netlink.h>
+#include <net/rtnetlink.h>
+
+#include "meta.h"
+
+/* Name pattern for ends the request did not name. */
+#define META_IFNAME_FMT		META_DRV_NAME "%d"
+
+static const struct nla_policy meta_policy[IFLA_META_MAX + 1] = {
+	[IFLA_META_PEER_INFO]	= { .len = sizeof(struct ifinfomsg) },
+	[IFLA_META_PRIMARY]	= { .type = NLA_REJECT,
+				    .reject_message = "meta: the primary attribute is read-only" },
+	[IFLA_META_MODE]	= { .type = NLA_U32 },
+	[IFLA_META_POLICY]	= { .type = NLA_U32 },
+	[IFLA_META_PEER_POLICY]	= { .type = NLA_U32 },
+	[IFLA_META_SCRUB]	= { .type = NLA_U32 },
+	[IFLA_META_PEER_SCRUB]	= { .type = NLA_U32 },
+	[IFLA_META_HEADROOM]	= { .type = NLA_U16 },
+	[IFLA_META_TAILROOM]	= { .type = NLA_U16 },
+};
+
+/* Exact payload sizes: a fixed-size attribute of another length is garbage. */
+static const u8 meta_attr_len[IFLA_META_MAX + 1] = {
+	[IFLA_META_PRIMARY]	= sizeof(u8),
+	[IFLA_META_MODE]	= sizeof(u32),
+	[IFLA_META_POLICY]	= sizeof(u32),
+	[IFLA_META_PEER_POLICY]	= sizeof(u32),
+	[IFLA_META_SCRUB]	= sizeof(u32),
+	[IFLA_META_PEER_SCRUB]	= sizeof(u32),
+	[IFLA_META_HEADROOM]	= sizeof(u16),
+	[IFLA_META_TAILROOM]	= sizeof(u16),
+};
+
+/*
+ * rtnetlink parses IFLA_INFO_DATA liberally: unknown attributes are ignored
+ * and a repeated one silently overrides the first. A device that guards a
+ * pod's traffic should not guess what a confused request meant, so walk the
+ * raw nest and refuse both, and sizes that do not match exactly.
+ */
+static int meta_validate_raw(struct nlattr *tb[], struct netlink_ext_ack *extack)
+{
+	DECLARE_BITMAP(seen, IFLA_META_MAX + 1);
+	const struct nlattr *info, *attr;
+	int rem, type;
+
+	if (!tb[IFLA_LINKINFO])
+		return 0;
+	info = nla_find_nested(tb[IFLA_LINKINFO], IFLA_INFO_DATA);
+	if (!info)
+		return 0;
+
+	bitmap_zero(seen, IFLA_META_MAX + 1);
+	nla_for_each_nested(attr, info, rem) {
+		type = nla_type(attr);
+		if (type <= IFLA_META_UNSPEC || type > IFLA_META_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "meta: unknown attribute type");
+			return -EINVAL;
+		}
+		if (__test_and_set_bit(type, seen)) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "meta: attribute given more than once");
+			return -EINVAL;
+		}
+		if (meta_attr_len[type] && nla_len(attr) != meta_attr_len[type]) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "meta: attribute has the wrong size");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int meta_validate_addr(struct nlattr *tb[],
+			      struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = tb[IFLA_ADDRESS];
+
+	if (!attr)
+		return 0;
+	if (nla_len(attr) != ETH_ALEN) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "meta: a MAC address has 6 bytes");
+		return -EINVAL;
+	}
+	if (!is_valid_ether_addr(nla_data(attr))) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "meta: MAC address must be unicast and non-zero");
+		return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
+static int meta_validate(struct nlattr *tb[], struct nlattr *data[],
+			 struct netlink_ext_ack *extack)
+{
+	int err;
+
+	err = meta_validate_raw(tb, extack);
+	if (err)
+		return err;
+	return meta_validate_addr(tb, extack);
+}
+
+static int meta_get_policy(struct nlattr *attr, enum meta_policy *policy,
+			   struct netlink_ext_ack *extack)
+{
+	u32 val = nla_get_u32(attr);
+
+	switch (val) {
+	case META_POLICY_FORWARD:
+	case META_POLICY_BLACKHOLE:
+		*policy = val;
+		return 0;
+	}
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "meta: policy must be forward (0) or blackhole (2)");
+	return -EINVAL;
+}
+
+static int meta_get_scrub(struct nlattr *attr, enum meta_scrub *scrub,
+			  struct netlink_ext_ack *extack)
+{
+	u32 val = nla_get_u32(attr);
+
+	switch (val) {
+	case META_SCRUB_NONE:
+	case META_SCRUB_DEFAULT:
+		*scrub = val;
+		return 0;
+	}
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "meta: scrub must be none (0) or default (1)");
+	return -EINVAL;
+}
+
+/* Everything a creation request may set, validated before anything exists. */
+struct meta_create_cfg {
+	enum meta_mode		mode;
+	enum meta_policy	policy, peer_policy;
+	enum meta_scrub		scrub, peer_scrub;
+	u16			headroom, tailroom;
+};
+
+static int meta_parse_create(struct nlattr *data[], struct meta_create_cfg *cfg,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr;
+	int err = 0;
+
+	cfg->mode = META_MODE_L3;
+	cfg->policy = META_POLICY_FORWARD;
+	cfg->peer_policy = META_POLICY_FORWARD;
+	cfg->scrub = META_SCRUB_DEFAULT;
+	cfg->peer_scrub = META_SCRUB_DEFAULT;
+	cfg->headroom = 0;
+	cfg->tailroom = 0;
+	if (!data)
+		return 0;
+
+	attr = data[IFLA_META_MODE];
+	if (attr) {
+		cfg->mode = nla_get_u32(attr);
+		if (cfg->mode != META_MODE_L3 && cfg->mode != META_MODE_L2) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "meta: mode must be l3 (0) or l2 (1)");
+			return -EINVAL;
+		}
+	}
+	if (data[IFLA_META_POLICY])
+		err = meta_get_policy(data[IFLA_META_POLICY], &cfg->policy, extack);
+	if (!err && data[IFLA_META_PEER_POLICY])
+		err = meta_get_policy(data[IFLA_META_PEER_POLICY],
+				      &cfg->peer_policy, extack);
+	if (!err && data[IFLA_META_SCRUB])
+		err = meta_get_scrub(data[IFLA_META_SCRUB], &cfg->scrub, extack);
+	if (!err && data[IFLA_META_PEER_SCRUB])
+		err = meta_get_scrub(data[IFLA_META_PEER_SCRUB],
+				     &cfg->peer_scrub, extack);
+	if (data[IFLA_META_HEADROOM])
+		cfg->headroom = nla_get_u16(data[IFLA_META_HEADROOM]);
+	if (data[IFLA_META_TAILROOM])
+		cfg->tailroom = nla_get_u16(data[IFLA_META_TAILROOM]);
+	return err;
+}
+
+static void meta_init_end(struct net_device *dev,
+			  const struct meta_create_cfg *cfg, bool primary)
+{
+	struct meta_priv *priv = meta_priv(dev);
+
+	priv->primary = primary;
+	priv->mode = cfg->mode;
+	priv->policy = primary ? cfg->policy : cfg->peer_policy;
+	priv->scrub = primary ? cfg->scrub : cfg->peer_scrub;
+	priv->headroom = cfg->headroom;
+	priv->tailroom = cfg->tailroom;
+
+	dev->needed_headroom = cfg->headroom;
+	dev->needed_tailroom = cfg->tailroom;
+	if (cfg->mode == META_MODE_L2)
+		dev->flags &= ~IFF_NOARP;
+}
+
+/*
+ * The device the request names (@dev, allocated by the core in its target
+ * namespace) becomes the primary; its peer is built here from the nested
+ * peer info, like veth and netkit do. Either both exist afterwards or
+ * neither: every error path undoes what was done.
+ */
+static int meta_newlink_impl(struct net_device *dev,
+			     struct meta_newlink_args *args,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *peer_tb[IFLA_MAX + 1], **tbp = args->tb;
+	struct nlattr **tb = args->tb, **data = args->data;
+	unsigned char name_assign_type;
+	struct meta_create_cfg cfg;
+	struct ifinfomsg *ifmp = NULL;
+	struct net_device *peer;
+	char ifname[IFNAMSIZ];
+	struct net *net;
+	int err;
+
+	err = meta_parse_create(data, &cfg, extack);
+	if (err)
+		return err;
+
+	if (data && data[IFLA_META_PEER_INFO]) {
+		struct nlattr *attr = data[IFLA_META_PEER_INFO];
+
+		ifmp = nla_data(attr);
+		err = meta_parse_peer_info(peer_tb, attr, extack);
+		if (err < 0) {
+			if (extack && !extack->_msg)
+				NL_SET_ERR_MSG_ATTR(extack, attr,
+						    "meta: malformed peer info");
+			return err;
+		}
+		err = meta_validate_addr(peer_tb, extack);
+		if (err)
+			return err;
+		tbp = peer_tb;
+	}
+
+	if (cfg.mode != META_MODE_L2 && (tb[IFLA_ADDRESS] || tbp[IFLA_ADDRESS])) {
+		NL_SET_ERR_MSG(extack,
+			       "meta: l3 mode devices have no MAC address (use mode l2)");
+		return -EOPNOTSUPP;
+	}
+
+	if (ifmp && tbp[IFLA_IFNAME]) {
+		nla_strscpy(ifname, tbp[IFLA_IFNAME], IFNAMSIZ);
+		name_assign_type = NET_NAME_USER;
+	} else {
+		strscpy(ifname, META_IFNAME_FMT, IFNAMSIZ);
+		name_assign_type = NET_NAME_ENUM;
+	}
+
+	net = meta_peer_net_get(args, tbp);
+	if (IS_ERR(net))
+		return PTR_ERR(net);
+
+	peer = rtnl_create_link(net, ifname, name_assign_type, &meta_link_ops,
+				tbp, extack);
+	if (IS_ERR(peer)) {
+		put_net(net);
+		return PTR_ERR(peer);
+	}
+
+	meta_inherit_tso_max(peer, dev);
+	if (cfg.mode == META_MODE_L2 && !(ifmp && tbp[IFLA_ADDRESS]))
+		eth_hw_addr_random(peer);
+	if (ifmp && dev->ifindex)
+		peer->ifindex = ifmp->ifi_index;
+	meta_init_end(peer, &cfg, false);
+
+	err = register_netdevice(peer);
+	put_net(net);
+	if (err < 0) {
+		free_netdev(peer);
+		return err;
+	}
+	netif_carrier_off(peer);
+
+	err = meta_configure_link(peer);
+	if (err < 0)
+		goto err_unregister_peer;
+
+	if (cfg.mode == META_MODE_L2 && !tb[IFLA_ADDRESS])
+		eth_hw_addr_random(dev);
+	meta_init_end(dev, &cfg, true);
+
+	err = register_netdevice(dev);
+	if (err < 0)
+		goto err_unregister_peer;
+	netif_carrier_off(dev);
+
+	rcu_assign_pointer(meta_priv(dev)->peer, peer);
+	rcu_assign_pointer(meta_priv(peer)->peer, dev);
+	return 0;
+
+err_unregister_peer:
+	unregister_netdevice(peer);
+	return err;
+}
+
+META_DEFINE_NEWLINK(meta_newlink, meta_newlink_impl)
+
+/* Deleting either end, or its namespace, deletes the pair. */
+static void meta_dellink(struct net_device *dev, struct list_head *head)
+{
+	struct meta_priv *priv = meta_priv(dev);
+	struct net_device *peer = rtnl_dereference(priv->peer);
+
+	RCU_INIT_POINTER(priv->peer, NULL);
+	unregister_netdevice_queue(dev, head);
+	if (peer) {
+		RCU_INIT_POINTER(meta_priv(peer)->peer, NULL);
+		unregister_netdevice_queue(peer, head);
+	}
+}
+
+static int meta_changelink(struct net_device *dev, struct nlattr *tb[],
+			   struct nlattr *data[],
+			   struct netlink_ext_ack *extack)
+{
+	/* Only the policies may change at runtime. */
+	static const int create_only[] = {
+		IFLA_META_PEER_INFO, IFLA_META_MODE, IFLA_META_SCRUB,
+		IFLA_META_PEER_SCRUB, IFLA_META_HEADROOM, IFLA_META_TAILROOM,
+	};
+	struct meta_priv *priv = meta_priv(dev);
+	enum meta_policy policy = priv->policy, peer_policy = 0;
+	struct net_device *peer = rtnl_dereference(priv->peer);
+	int i, err;
+
+	if (!data)
+		return 0;
+	/* The pod must not be able to loosen the policy that confines it. */
+	if (!priv->primary) {
+		NL_SET_ERR_MSG(extack,
+			       "meta: settings can only be changed through the primary (host) device");
+		return -EACCES;
+	}
+	for (i = 0; i < ARRAY_SIZE(create_only); i++) {
+		if (data[create_only[i]]) {
+			NL_SET_ERR_MSG_ATTR(extack, data[create_only[i]],
+					    "meta: peer, mode, scrub, headroom and tailroom are fixed at creation");
+			return -EOPNOTSUPP;
+		}
+	}
+
+	/* Check everything first: a refused request changes nothing. */
+	if (data[IFLA_META_POLICY]) {
+		err = meta_get_policy(data[IFLA_META_POLICY], &policy, extack);
+		if (err)
+			return err;
+	}
+	if (data[IFLA_META_PEER_POLICY]) {
+		if (!peer) {
+			NL_SET_ERR_MSG(extack, "meta: the peer is gone");
+			return -ENODEV;
+		}
+		err = meta_get_policy(data[IFLA_META_PEER_POLICY],
+				      &peer_policy, extack);
+		if (err)
+			return err;
+	}
+
+	WRITE_ONCE(priv->policy, policy);
+	if (data[IFLA_META_PEER_POLICY])
+		WRITE_ONCE(meta_priv(peer)->policy, peer_policy);
+	return 0;
+}
+
+static struct net *meta_get_link_net(const struct net_device *dev)
+{
+	struct net_device *peer = rtnl_dereference(meta_priv(dev)->peer);
+
+	return peer ? dev_net(peer) : dev_net(dev);
+}
+
+static size_t meta_get_size(const struct net_device *dev)
+{
+	return nla_total_size(sizeof(u8)) +	/* IFLA_META_PRIMARY */
+	       nla_total_size(sizeof(u32)) +	/* IFLA_META_MODE */
+	       nla_total_size(sizeof(u32)) +	/* IFLA_META_POLICY */
+	       nla_total_size(sizeof(u32)) +	/* IFLA_META_PEER_POLICY */
+	       nla_total_size(sizeof(u32)) +	/* IFLA_META_SCRUB */
+	       nla_total_size(sizeof(u32)) +	/* IFLA_META_PEER_SCRUB */
+	       nla_total_size(sizeof(u16)) +	/* IFLA_META_HEADROOM */
+	       nla_total_size(sizeof(u16));	/* IFLA_META_TAILROOM */
+}
+
+/*
+ * Attributes name ends, not the device dumped: POLICY is always the
+ * primary's, PEER_POLICY always the peer's, the same on both ends and the
+ * same as changelink() takes them. PRIMARY says which end this is.
+ */
+static int meta_fill_info(struct sk_buff *skb, const struct net_device *dev)
+{
+	const struct meta_priv *priv = meta_priv(dev), *prim, *peer = NULL;
+	struct net_device *other;
+	int err = -EMSGSIZE;
+
+	rcu_read_lock();
+	other = rcu_dereference(priv->peer);
+	prim = priv->primary ? priv : NULL;
+	if (other) {
+		if (priv->primary)
+			peer = meta_priv(other);
+		else
+			prim = meta_priv(other);
+	} else if (!priv->primary) {
+		peer = priv;
+	}
+
+	if (nla_put_u8(skb, IFLA_META_PRIMARY, priv->primary) ||
+	    nla_put_u32(skb, IFLA_META_MODE, priv->mode) ||
+	    nla_put_u16(skb, IFLA_META_HEADROOM, priv->headroom) ||
+	    nla_put_u16(skb, IFLA_META_TAILROOM, priv->tailroom))
+		goto out;
+	if (prim &&
+	    (nla_put_u32(skb, IFLA_META_POLICY, READ_ONCE(prim->policy)) ||
+	     nla_put_u32(skb, IFLA_META_SCRUB, prim->scrub)))
+		goto out;
+	if (peer &&
+	    (nla_put_u32(skb, IFLA_META_PEER_POLICY, READ_ONCE(peer->policy)) ||
+	     nla_put_u32(skb, IFLA_META_PEER_SCRUB, peer->scrub)))
+		goto out;
+	err = 0;
+out:
+	rcu_read_unlock();
+	return err;
+}
+
+struct rtnl_link_ops meta_link_ops = {
+	.kind		= META_LINK_KIND,
+	.priv_size	= sizeof(struct meta_priv),
+	.setup		= meta_setup,
+	.validate	= meta_validate,
+	.newlink	= meta_newlink,
+	.changelink	= meta_changelink,
+	.dellink	= meta_dellink,
+	.get_size	= meta_get_size,
+	.fill_info	= meta_fill_info,
+	.get_link_net	= meta_get_link_net,
+	.policy		= meta_policy,
+	.maxtype	= IFLA_META_MAX,
+	META_LINK_OPS_PEER_TYPE(IFLA_META_PEER_INFO)
+};

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * meta: a BPF-programmable paired network device.
+ *
+ * This header is the ABI between meta.ko and everything that talks to it
+ * (iproute2, libmeta, the CNI plugin, the selftests). Attribute numbers and
+ * enum values are stable: new ones are only ever appended.
+ */
+#ifndef _UAPI_LINUX_IF_META_H
+#define _UAPI_LINUX_IF_META_H
+
+/* rtnetlink link kind: "ip link add ... type meta". */
+#define META_LINK_KIND		"meta"
+
+/*
+ * Verdicts of a program attached to a meta device. The values equal tc's
+ * TC_ACT_* and netkit's NETKIT_*, so existing SCHED_CLS programs can be
+ * reused unchanged.
+ */
+enum meta_action {
+	META_NEXT	= -1,	/* continue with the next program */
+	META_PASS	= 0,	/* hand the packet to the other end */
+	META_OKAY	= META_PASS,
+	META_DROP	= 2,	/* free the packet */
+	META_REDIRECT	= 7,	/* perform the redirect a helper asked for */
+};
+
+/*
+ * What an end does with the packets it transmits while no program is
+ * attached to it.
+ */
+enum meta_policy {
+	META_POLICY_FORWARD	= META_PASS,	/* hand to the other end */
+	META_POLICY_BLACKHOLE	= META_DROP,	/* drop and count */
+};
+
+/*
+ * Device mode, fixed at creation. L3 (the default) carries IP only: no ARP,
+ * no MAC addresses to manage, a device route is all a pod needs. L2 is a
+ * full Ethernet device with (random or given) MAC addresses and ARP/ND.
+ */
+enum meta_mode {
+	META_MODE_L3	= 0,
+	META_MODE_L2	= 1,
+};
+
+/*
+ * What is cleared from a packet that crosses from one network namespace to
+ * another (timestamps are always cleared).
+ */
+enum meta_scrub {
+	META_SCRUB_NONE		= 0,	/* keep skb->mark and skb->priority */
+	META_SCRUB_DEFAULT	= 1,	/* clear skb->mark and skb->priority */
+};
+
+/* IFLA_INFO_DATA attributes of a meta device. */
+enum {
+	IFLA_META_UNSPEC,
+	IFLA_META_PEER_INFO,	/* create: struct ifinfomsg + IFLA_* of the peer */
+	IFLA_META_PRIMARY,	/* u8, read-only: 1 on the primary (host) end */
+	IFLA_META_MODE,		/* u32 enum meta_mode, create only */
+	IFLA_META_POLICY,	/* u32 enum meta_policy of the primary's xmit */
+	IFLA_META_PEER_POLICY,	/* u32 enum meta_policy of the peer's xmit */
+	IFLA_META_SCRUB,	/* u32 enum meta_scrub of the primary's xmit, create only */
+	IFLA_META_PEER_SCRUB,	/* u32 enum meta_scrub of the peer's xmit, create only */
+	IFLA_META_HEADROOM,	/* u16 needed_headroom of both ends, create only */
+	IFLA_META_TAILROOM,	/* u16 needed_tailroom of both ends, create only */
+	__IFLA_META_MAX
+};
+
+#define IFLA_META_MAX	(__IFLA_META_MAX - 1)
+
+#endif /* _UAPI_LINUX_IF_META_H */

@@ -215,9 +215,8 @@ static void meta_init_end(struct net_device *dev,
  * peer info, like veth and netkit do. Either both exist afterwards or
  * neither: every error path undoes what was done.
  */
-static int meta_newlink_impl(struct net_device *dev,
-			     struct meta_newlink_args *args,
-			     struct netlink_ext_ack *extack)
+int meta_newlink_impl(struct net_device *dev, struct meta_newlink_args *args,
+		      struct netlink_ext_ack *extack)
 {
 	struct nlattr *peer_tb[IFLA_MAX + 1], **tbp = args->tb;
 	struct nlattr **tb = args->tb, **data = args->data;
@@ -311,8 +310,6 @@ err_unregister_peer:
 	unregister_netdevice(peer);
 	return err;
 }
-
-META_DEFINE_NEWLINK(meta_newlink, meta_newlink_impl)
 
 /* Deleting either end, or its namespace, deletes the pair. */
 static void meta_dellink(struct net_device *dev, struct list_head *head)
@@ -447,7 +444,7 @@ struct rtnl_link_ops meta_link_ops = {
 	.priv_size	= sizeof(struct meta_priv),
 	.setup		= meta_setup,
 	.validate	= meta_validate,
-	.newlink	= meta_newlink,
+	.newlink	= meta_compat_newlink,
 	.changelink	= meta_changelink,
 	.dellink	= meta_dellink,
 	.get_size	= meta_get_size,

@@ -55,32 +55,38 @@ struct meta_newlink_args {
 	struct nlattr		**data;
 };
 
+/* The driver's newlink, independent of the kernel's calling convention. */
+int meta_newlink_impl(struct net_device *dev, struct meta_newlink_args *args,
+		      struct netlink_ext_ack *extack);
+
+/* rtnl_link_ops::newlink as this kernel calls it. */
 #ifdef META_HAVE_NEWLINK_PARAMS
-#define META_DEFINE_NEWLINK(name, impl)					\
-static int name(struct net_device *dev,					\
-		struct rtnl_newlink_params *params,			\
-		struct netlink_ext_ack *extack)				\
-{									\
-	struct meta_newlink_args args = {				\
-		.src_net = params->src_net,				\
-		.peer_net = params->peer_net,				\
-		.tb = params->tb,					\
-		.data = params->data,					\
-	};								\
-	return impl(dev, &args, extack);				\
+static inline int meta_compat_newlink(struct net_device *dev,
+				      struct rtnl_newlink_params *params,
+				      struct netlink_ext_ack *extack)
+{
+	struct meta_newlink_args args = {
+		.src_net = params->src_net,
+		.peer_net = params->peer_net,
+		.tb = params->tb,
+		.data = params->data,
+	};
+
+	return meta_newlink_impl(dev, &args, extack);
 }
 #else
-#define META_DEFINE_NEWLINK(name, impl)					\
-static int name(struct net *src_net, struct net_device *dev,		\
-		struct nlattr *tb[], struct nlattr *data[],		\
-		struct netlink_ext_ack *extack)				\
-{									\
-	struct meta_newlink_args args = {				\
-		.src_net = src_net,					\
-		.tb = tb,						\
-		.data = data,						\
-	};								\
-	return impl(dev, &args, extack);				\
+static inline int meta_compat_newlink(struct net *src_net,
+				      struct net_device *dev,
+				      struct nlattr *tb[], struct nlattr *data[],
+				      struct netlink_ext_ack *extack)
+{
+	struct meta_newlink_args args = {
+		.src_net = src_net,
+		.tb = tb,
+		.data = data,
+	};
+
+	return meta_newlink_impl(dev, &args, extack);
 }
 #endif
 

@@ -37,7 +37,14 @@ static int meta_dev_init(struct net_device *dev)
 	struct meta_priv *priv = meta_priv(dev);
 
 	priv->stats = netdev_alloc_pcpu_stats(struct meta_pcpu_stats);
-	return priv->stats ? 0 : -ENOMEM;
+	if (!priv->stats)
+		return -ENOMEM;
+	if (meta_tstats_alloc(dev)) {
+		free_percpu(priv->stats);
+		priv->stats = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* priv_destructor: runs once no packet can reach the device any more. */
@@ -47,6 +54,7 @@ static void meta_dev_free(struct net_device *dev)
 
 	free_percpu(priv->stats);
 	priv->stats = NULL;
+	meta_tstats_free(dev);
 }
 
 static void meta_get_stats64(struct net_device *dev,
@@ -55,25 +63,18 @@ static void meta_get_stats64(struct net_device *dev,
 	struct meta_priv *priv = meta_priv(dev);
 	int cpu;
 
+	dev_fetch_sw_netstats(tot, dev->tstats);
 	for_each_possible_cpu(cpu) {
 		const struct meta_pcpu_stats *s = per_cpu_ptr(priv->stats, cpu);
-		u64 rxp, rxb, txp, txb, txd, rxd;
 		unsigned int start;
+		u64 txd, rxd;
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
-			rxp = u64_stats_read(&s->rx_packets);
-			rxb = u64_stats_read(&s->rx_bytes);
-			txp = u64_stats_read(&s->tx_packets);
-			txb = u64_stats_read(&s->tx_bytes);
 			txd = u64_stats_read(&s->tx_dropped);
 			rxd = u64_stats_read(&s->rx_dropped);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 
-		tot->rx_packets += rxp;
-		tot->rx_bytes += rxb;
-		tot->tx_packets += txp;
-		tot->tx_bytes += txb;
 		tot->tx_dropped += txd;
 		tot->rx_dropped += rxd;
 	}
@@ -184,4 +185,5 @@ void meta_setup(struct net_device *dev)
 
 	dev->needs_free_netdev = true;
 	dev->priv_destructor = meta_dev_free;
+	meta_set_core_tstats(dev);
 }

@@ -18,12 +18,12 @@
 #define META_DRV_NAME		"meta"
 #define META_DRV_VERSION	"0.1.0"
 
-/* Per-CPU counters: written locklessly on the datapath, summed on read. */
+/*
+ * Per-CPU drop counters. Packets and bytes live in the core's dev->tstats
+ * instead: skb_do_redirect() bumps them when bpf_redirect_peer() enters one
+ * of our ends, and the core refuses ndo_get_peer_dev without them.
+ */
 struct meta_pcpu_stats {
-	u64_stats_t		rx_packets;
-	u64_stats_t		rx_bytes;
-	u64_stats_t		tx_packets;
-	u64_stats_t		tx_bytes;
 	u64_stats_t		tx_dropped;	/* policy, peer down, oversize */
 	u64_stats_t		rx_dropped;	/* receive backlog refused it */
 	struct u64_stats_sync	syncp;
@@ -52,17 +52,10 @@ static inline struct meta_priv *meta_priv(const struct net_device *dev)
 static inline void meta_stats_add(struct net_device *dev, bool tx,
 				  unsigned int len)
 {
-	struct meta_pcpu_stats *s = this_cpu_ptr(meta_priv(dev)->stats);
-
-	u64_stats_update_begin(&s->syncp);
-	if (tx) {
-		u64_stats_inc(&s->tx_packets);
-		u64_stats_add(&s->tx_bytes, len);
-	} else {
-		u64_stats_inc(&s->rx_packets);
-		u64_stats_add(&s->rx_bytes, len);
-	}
-	u64_stats_update_end(&s->syncp);
+	if (tx)
+		dev_sw_netstats_tx_add(dev, 1, len);
+	else
+		dev_sw_netstats_rx_add(dev, len);
 }
 
 static inline void meta_stats_drop(struct net_device *dev, bool tx)

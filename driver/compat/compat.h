@@ -137,6 +137,43 @@ static inline void meta_inherit_tso_max(struct net_device *to,
 #endif
 }
 
+/*
+ * Packet/byte counters in dev->tstats: since 6.7 (and in backports) the core
+ * allocates them when asked to, and insists on them for ndo_get_peer_dev.
+ * Before, the driver allocates them itself.
+ */
+#ifdef META_HAVE_PCPU_STAT_TYPE
+static inline void meta_set_core_tstats(struct net_device *dev)
+{
+	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
+}
+
+static inline int meta_tstats_alloc(struct net_device *dev)
+{
+	return 0;
+}
+
+static inline void meta_tstats_free(struct net_device *dev)
+{
+}
+#else
+static inline void meta_set_core_tstats(struct net_device *dev)
+{
+}
+
+static inline int meta_tstats_alloc(struct net_device *dev)
+{
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	return dev->tstats ? 0 : -ENOMEM;
+}
+
+static inline void meta_tstats_free(struct net_device *dev)
+{
+	free_percpu(dev->tstats);
+	dev->tstats = NULL;
+}
+#endif
+
 /* Hand an skb to the receive path; the caller has BH disabled. */
 static inline int meta_netif_rx(struct sk_buff *skb)
 {

@@ -29,6 +29,8 @@ grep -sA1 'int rtnl_configure_link(' "$inc/net/rtnetlink.h" | grep -q portid &&
 hdr net/netlink.h 'nla_strscpy\(' && have NLA_STRSCPY
 # 6.12: NETIF_F_LLTX became the dev->lltx bit.
 hdr linux/netdevice.h '[[:space:]]lltx:1;' && have LLTX_FIELD
+# 6.7 (and backports): the core allocates dev->tstats for drivers that ask.
+hdr linux/netdevice.h 'NETDEV_PCPU_STAT_TSTATS' && have PCPU_STAT_TYPE
 # 6.0: TSO size limits are separate from the GSO ones.
 hdr linux/netdevice.h 'void netif_inherit_tso_max\(' && have TSO_MAX
 # 5.18: netif_rx() split; __netif_rx() is for callers with BH disabled.

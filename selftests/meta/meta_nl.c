@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * meta_nl: send one hand-crafted RTM_NEWLINK for a meta device and report
+ * the kernel's answer, extack message included.
+ *
+ * iproute2 only ever builds well-formed requests; the selftests use this to
+ * prove the driver refuses malformed, duplicate, unknown and out-of-range
+ * attributes with a clear message. Attributes are emitted in the order given
+ * on the command line, so repeating an option repeats the attribute.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_meta.h>
+
+static const char usage[] =
+"usage: meta_nl [OPTION...] create|change NAME\n"
+"\n"
+"Send one RTM_NEWLINK (create: NLM_F_CREATE|NLM_F_EXCL) of kind \"meta\" for\n"
+"NAME and print the kernel's answer. Each option appends one attribute to\n"
+"IFLA_INFO_DATA, in command-line order; repeat an option to repeat it.\n"
+"\n"
+"  --mode N          IFLA_META_MODE (u32)\n"
+"  --policy N        IFLA_META_POLICY (u32)\n"
+"  --peer-policy N   IFLA_META_PEER_POLICY (u32)\n"
+"  --scrub N         IFLA_META_SCRUB (u32)\n"
+"  --peer-scrub N    IFLA_META_PEER_SCRUB (u32)\n"
+"  --headroom N      IFLA_META_HEADROOM (u16)\n"
+"  --tailroom N      IFLA_META_TAILROOM (u16)\n"
+"  --primary N       IFLA_META_PRIMARY (u8; read-only, for refusal tests)\n"
+"  --peer NAME       IFLA_META_PEER_INFO holding an ifinfomsg and IFLA_IFNAME\n"
+"                    (NAME may be longer than IFNAMSIZ on purpose)\n"
+"  --peer-raw LEN    IFLA_META_PEER_INFO with LEN bytes of 0xff garbage\n"
+"  --attr TYPE:LEN   attribute TYPE with LEN zero bytes\n"
+"  -h, --help        this text\n"
+"\n"
+"Output: \"ok\" and exit 0 when the kernel accepted the request; otherwise\n"
+"\"error ERRNO STRERROR: EXTACK-MESSAGE\" and exit 1.\n"
+"Exit 2 on usage or local errors.\n";
+
+enum { OPT_U32, OPT_U16, OPT_U8, OPT_PEER, OPT_PEER_RAW, OPT_RAW };
+
+struct opt_def {
+	const char *name;
+	int kind;
+	int type;
+};
+
+static const struct opt_def defs[] = {
+	{ "mode",	 OPT_U32, IFLA_META_MODE },
+	{ "policy",	 OPT_U32, IFLA_META_POLICY },
+	{ "peer-policy", OPT_U32, IFLA_META_PEER_POLICY },
+	{ "scrub",	 OPT_U32, IFLA_META_SCRUB },
+	{ "peer-scrub",	 OPT_U32, IFLA_META_PEER_SCRUB },
+	{ "headroom",	 OPT_U16, IFLA_META_HEADROOM },
+	{ "tailroom",	 OPT_U16, IFLA_META_TAILROOM },
+	{ "primary",	 OPT_U8,  IFLA_META_PRIMARY },
+	{ "peer",	 OPT_PEER, IFLA_META_PEER_INFO },
+	{ "peer-raw",	 OPT_PEER_RAW, IFLA_META_PEER_INFO },
+	{ "attr",	 OPT_RAW, 0 },
+};
+
+#define NDEFS (sizeof(defs) / sizeof(defs[0]))
+
+static unsigned long parse_num(const char *s, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || end == s || v > max) {
+		fprintf(stderr, "meta_nl: bad number '%s' (max %lu)\n", s, max);
+		exit(2);
+	}
+	return v;
+}
+
+static void put_attr(struct nlmsghdr *nlh, const struct opt_def *d,
+		     const char *arg)
+{
+	static const unsigned char zeros[512];
+	static unsigned char junk[512];
+	struct ifinfomsg *ifm;
+	struct nlattr *nest;
+	unsigned long len;
+	char *colon;
+
+	switch (d->kind) {
+	case OPT_U32:
+		mnl_attr_put_u32(nlh, d->type, parse_num(arg, UINT32_MAX));
+		break;
+	case OPT_U16:
+		mnl_attr_put_u16(nlh, d->type, parse_num(arg, UINT16_MAX));
+		break;
+	case OPT_U8:
+		mnl_attr_put_u8(nlh, d->type, parse_num(arg, UINT8_MAX));
+		break;
+	case OPT_PEER:
+		nest = mnl_attr_nest_start(nlh, d->type);
+		ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+		ifm->ifi_family = AF_UNSPEC;
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, arg);
+		mnl_attr_nest_end(nlh, nest);
+		break;
+	case OPT_PEER_RAW:
+		len = parse_num(arg, sizeof(junk));
+		memset(junk, 0xff, len);
+		mnl_attr_put(nlh, d->type, len, junk);
+		break;
+	case OPT_RAW:
+		colon = strchr(arg, ':');
+		if (!colon) {
+			fprintf(stderr, "meta_nl: --attr wants TYPE:LEN\n");
+			exit(2);
+		}
+		*colon = '\0';
+		mnl_attr_put(nlh, parse_num(arg, 0x3fff),
+			     parse_num(colon + 1, sizeof(zeros)), zeros);
+		break;
+	}
+}
+
+static int extack_cb(const struct nlattr *attr, void *data)
+{
+	const char **msg = data;
+
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+		*msg = mnl_attr_get_str(attr);
+	return MNL_CB_OK;
+}
+
+/* Returns the kernel's error (0 = accepted) and its extack message. */
+static int read_ack(struct mnl_socket *nl, char *buf, size_t size,
+		    unsigned int seq, const char **msg)
+{
+	const struct nlmsgerr *err;
+	struct nlmsghdr *nlh;
+	ssize_t len;
+
+	*msg = NULL;
+	len = mnl_socket_recvfrom(nl, buf, size);
+	if (len < 0) {
+		perror("meta_nl: recv");
+		exit(2);
+	}
+	for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+	     nlh = mnl_nlmsg_next(nlh, (int *)&len)) {
+		if (nlh->nlmsg_seq != seq || nlh->nlmsg_type != NLMSG_ERROR)
+			continue;
+		err = mnl_nlmsg_get_payload(nlh);
+		/* NETLINK_CAP_ACK: only the header of our request comes back. */
+		if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
+			mnl_attr_parse(nlh, sizeof(*err), extack_cb, msg);
+		return -err->error;
+	}
+	fprintf(stderr, "meta_nl: no acknowledgement from the kernel\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct option longopts[NDEFS + 2];
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlattr *linkinfo, *data;
+	struct {
+		const struct opt_def *def;
+		char *arg;
+	} attrs[64];
+	int nattrs = 0, one = 1, c, err;
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm;
+	const char *msg;
+	unsigned int seq;
+	size_t i;
+	bool create;
+
+	for (i = 0; i < NDEFS; i++)
+		longopts[i] = (struct option){ defs[i].name, required_argument,
+					       NULL, 0x100 + (int)i };
+	longopts[NDEFS] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[NDEFS + 1] = (struct option){ 0 };
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (c < 0x100 || nattrs == (int)(sizeof(attrs) / sizeof(attrs[0]))) {
+			fputs(usage, stderr);
+			return 2;
+		}
+		attrs[nattrs].def = &defs[c - 0x100];
+		attrs[nattrs++].arg = optarg;
+	}
+	if (argc - optind != 2 ||
+	    (strcmp(argv[optind], "create") && strcmp(argv[optind], "change"))) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	create = !strcmp(argv[optind], "create");
+
+	/* Padding goes on the wire: no stack garbage in it. */
+	memset(buf, 0, sizeof(buf));
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	if (create)
+		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+	nlh->nlmsg_seq = seq = time(NULL);
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, argv[optind + 1]);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, META_LINK_KIND);
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	for (c = 0; c < nattrs; c++)
+		put_attr(nlh, attrs[c].def, attrs[c].arg);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		perror("meta_nl: netlink socket");
+		return 2;
+	}
+	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		perror("meta_nl: send");
+		mnl_socket_close(nl);
+		return 2;
+	}
+	err = read_ack(nl, buf, sizeof(buf), seq, &msg);
+	if (!err)
+		printf("ok\n");
+	else
+		printf("error %d %s: %s\n", err, strerror(err),
+		       msg ? msg : "(no extack message)");
+	mnl_socket_close(nl);
+	return err ? 1 : 0;
+}

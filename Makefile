@@ -25,7 +25,7 @@ KMAKE_ARGS ?=
 MODULE_SRCS := Kbuild Kconfig $(shell find driver include -type f -name '*.[ch]' -o \
 		-type f -name Kbuild -o -type f -name '*.sh' 2>/dev/null)
 
-.PHONY: all module install iproute2 demo check bench checkpatch clean deps
+.PHONY: all module install iproute2 selftests demo check bench checkpatch clean deps
 
 all: module
 
@@ -49,10 +49,16 @@ deps:
 iproute2:
 	$(SRC)/iproute2-patch/build.sh $(BUILD)/iproute2
 
-demo:
+# Host-built test helpers (meta_nl, tcp_xfer) go into the VM image.
+selftests:
+	$(MAKE) -C $(SRC)/selftests
+
+demo: deps
+	$(MAKE) selftests
 	$(SRC)/selftests/vm/run.sh --demo
 
-check:
+check: deps
+	$(MAKE) selftests
 	$(SRC)/selftests/vm/run.sh
 
 checkpatch:
@@ -60,3 +66,4 @@ checkpatch:
 
 clean:
 	rm -rf $(BUILD)
+	$(MAKE) -C $(SRC)/selftests clean

@@ -277,7 +277,8 @@ int meta_newlink_impl(struct net_device *dev, struct meta_newlink_args *args,
 	meta_inherit_tso_max(peer, dev);
 	if (cfg.mode == META_MODE_L2 && !(ifmp && tbp[IFLA_ADDRESS]))
 		eth_hw_addr_random(peer);
-	if (ifmp && dev->ifindex)
+	/* A requested peer ifindex is honoured (checkpoint/restore needs it). */
+	if (ifmp && ifmp->ifi_index)
 		peer->ifindex = ifmp->ifi_index;
 	meta_init_end(peer, &cfg, false);
 
@@ -404,20 +405,18 @@ static size_t meta_get_size(const struct net_device *dev)
  */
 static int meta_fill_info(struct sk_buff *skb, const struct net_device *dev)
 {
-	const struct meta_priv *priv = meta_priv(dev), *prim, *peer = NULL;
+	const struct meta_priv *priv = meta_priv(dev), *prim, *peer;
 	struct net_device *other;
 	int err = -EMSGSIZE;
 
 	rcu_read_lock();
 	other = rcu_dereference(priv->peer);
-	prim = priv->primary ? priv : NULL;
-	if (other) {
-		if (priv->primary)
-			peer = meta_priv(other);
-		else
-			prim = meta_priv(other);
-	} else if (!priv->primary) {
+	if (priv->primary) {
+		prim = priv;
+		peer = other ? meta_priv(other) : NULL;
+	} else {
 		peer = priv;
+		prim = other ? meta_priv(other) : NULL;
 	}
 
 	if (nla_put_u8(skb, IFLA_META_PRIMARY, priv->primary) ||

@@ -1,0 +1,201 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers for the meta selftests. Each test script sources this file,
+# creates its namespaces with setup_ns, and reports every check as a TAP
+# line ("ok N - what" / "not ok N - what", with what was expected and what
+# was seen on failure). run_tests.sh renumbers the lines of all scripts into
+# one TAP stream. On exit, every namespace and meta device the script made is
+# removed and the kernel log is checked for warnings the script caused.
+
+set -euo pipefail
+
+META_TEST=${META_TEST:-$(basename "$0" .sh)}
+META_NL=${META_NL:-$(dirname "${BASH_SOURCE[0]}")/meta_nl}
+_tap_n=0
+_tap_failed=0
+_namespaces=()
+# Kernel log lines that mean the kernel is not healthy.
+KMSG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|leak|UBSAN|KASAN|list_add corruption|unregister_netdevice: waiting'
+
+_tap() { # status description [diagnostic lines...]
+	local status=$1 desc=$2
+	shift 2
+	_tap_n=$((_tap_n + 1))
+	if [ "$status" = ok ]; then
+		echo "ok $_tap_n - $META_TEST: $desc"
+	else
+		_tap_failed=$((_tap_failed + 1))
+		echo "not ok $_tap_n - $META_TEST: $desc"
+	fi
+	local line
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/#   /'
+	done
+}
+
+pass() { _tap ok "$1"; }
+fail() { local d=$1; shift; _tap "not ok" "$d" "$@"; }
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $META_TEST: $1 # SKIP $2"; }
+
+# check_eq DESC EXPECTED SEEN
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected: $2" "seen:     $3"
+	fi
+}
+
+# check_ok DESC CMD...: CMD must succeed.
+check_ok() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$desc"
+	else
+		fail "$desc" "expected: '$*' to succeed" "seen:     exit $?: $out"
+	fi
+}
+
+# check_fail DESC MESSAGE CMD...: CMD must fail and say MESSAGE (a grep -E
+# pattern) on stdout or stderr.
+check_fail() {
+	local desc=$1 msg=$2 out rc=0
+	shift 2
+	out=$("$@" 2>&1) || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		fail "$desc" "expected: '$*' to fail with /$msg/" "seen:     success: $out"
+	elif ! grep -qE -- "$msg" <<<"$out"; then
+		fail "$desc" "expected: error matching /$msg/" "seen:     exit $rc: $out"
+	else
+		pass "$desc"
+	fi
+}
+
+# check_cond DESC CMD...: like check_ok for conditions (test, grep...).
+check_cond() {
+	local desc=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		pass "$desc"
+	else
+		fail "$desc" "expected: '$*' to hold" "seen:     it does not"
+	fi
+}
+
+# setup_ns VAR...: create one network namespace per VAR, named uniquely,
+# with lo up, and store its name in VAR. All are deleted on exit.
+setup_ns() {
+	local var name
+	for var in "$@"; do
+		name="${var}-$$-${RANDOM}"
+		ip netns add "$name"
+		_namespaces+=("$name")
+		ip -n "$name" link set lo up
+		printf -v "$var" '%s' "$name"
+	done
+}
+
+# in_ns NS CMD...: run CMD inside NS ("" = the initial namespace).
+in_ns() {
+	local ns=$1
+	shift
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" "$@"
+	else
+		"$@"
+	fi
+}
+
+link_exists() { in_ns "$1" ip link show dev "$2" >/dev/null 2>&1; }
+
+# count_links NS KIND: number of links of KIND (e.g. meta) in NS.
+count_links() { in_ns "$1" ip -o link show type "$2" | grep -c . || true; }
+
+# link_attr NS DEV KEY: a value from `ip -d -j link show` (strings unquoted).
+link_attr() {
+	in_ns "$1" ip -d -j link show dev "$2" |
+		grep -oE "\"$3\":(\"[^\"]*\"|[0-9]+)" | head -n1 |
+		sed -E 's/^"[^"]*"://; s/^"(.*)"$/\1/' || true
+}
+
+# counter NS DEV NAME: a /sys/class/net statistics counter.
+counter() { in_ns "$1" cat "/sys/class/net/$2/statistics/$3"; }
+
+# no_ipv6 NS DEV: keep IPv6 autoconfiguration (RS, MLD, DAD) off DEV.
+no_ipv6() { in_ns "$1" sh -c "echo 1 > /proc/sys/net/ipv6/conf/$2/disable_ipv6"; }
+
+# check_counters_equal DESC NS1 DEV1 NAME1 NS2 DEV2 NAME2: two counters that
+# must agree once in-flight packets have landed (re-read for up to 2 s).
+check_counters_equal() {
+	local desc=$1 a b t=20
+	shift
+	while :; do
+		a=$(counter "$1" "$2" "$3")
+		b=$(counter "$4" "$5" "$6")
+		[ "$a" = "$b" ] || [ "$t" -eq 0 ] && break
+		sleep 0.1
+		t=$((t - 1))
+	done
+	check_eq "$desc" "$a" "$b"
+}
+
+ifindex() { in_ns "$1" cat "/sys/class/net/$2/ifindex"; }
+
+_kmsg_start=$(dmesg | wc -l)
+
+kmsg_since_start() { dmesg | tail -n "+$((_kmsg_start + 1))"; }
+
+_cleanup() {
+	local rc=$? ns bad
+	set +e
+	for ns in "${_namespaces[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	# Pairs left in the initial namespace by a failed check.
+	for dev in $(ip -o link show type meta 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
+		ip link del "$dev" 2>/dev/null
+	done
+	# Namespace teardown is asynchronous; give it a moment before judging.
+	sleep 0.3
+	bad=$(kmsg_since_start | grep -E "$KMSG_BAD")
+	if [ -n "$bad" ]; then
+		fail "kernel log clean" "expected: no warning" "seen:" "$bad"
+	else
+		pass "kernel log clean"
+	fi
+	echo "# $META_TEST: $_tap_n checks, $_tap_failed failed"
+	[ "$_tap_failed" -eq 0 ] && [ "$rc" -eq 0 ] && exit 0
+	[ "$rc" -ne 0 ] && echo "# $META_TEST: script aborted with status $rc"
+	exit 1
+}
+trap _cleanup EXIT
+
+# check_gone DESC NS DEV [SECONDS]: DEV must disappear from NS (namespace
+# teardown is asynchronous, so wait for it a little).
+check_gone() {
+	local desc=$1 ns=$2 dev=$3 t=$((${4:-5} * 10))
+	while [ "$t" -gt 0 ] && link_exists "$ns" "$dev"; do
+		sleep 0.1
+		t=$((t - 1))
+	done
+	if link_exists "$ns" "$dev"; then
+		fail "$desc" "expected: no device $dev${ns:+ in $ns}" "seen:     $(in_ns "$ns" ip -o link show dev "$dev")"
+	else
+		pass "$desc"
+	fi
+}
+
+# name_of NS IFINDEX: the name of the device with IFINDEX in NS.
+name_of() {
+	in_ns "$1" ip -o link show | awk -F': ' -v i="$2" '$1 == i { sub(/@.*/, "", $2); print $2 }'
+}
+
+# wait_carrier NS DEV: both ends up means carrier; give the stack a moment.
+wait_carrier() {
+	local t=30
+	while [ "$t" -gt 0 ] && [ "$(in_ns "$1" cat "/sys/class/net/$2/carrier" 2>/dev/null)" != 1 ]; do
+		sleep 0.1
+		t=$((t - 1))
+	done
+}

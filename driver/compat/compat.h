@@ -10,7 +10,6 @@
 
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
-#include <linux/netfilter_netdev.h>
 #include <linux/skbuff.h>
 #include <net/netlink.h>
 #include <net/rtnetlink.h>
@@ -133,7 +132,7 @@ static inline void meta_inherit_tso_max(struct net_device *to,
 	netif_inherit_tso_max(to, from);
 #else
 	netif_set_gso_max_size(to, from->gso_max_size);
-	netif_set_gso_max_segs(to, from->gso_max_segs);
+	to->gso_max_segs = from->gso_max_segs;
 #endif
 }
 
@@ -174,6 +173,21 @@ static inline void meta_tstats_free(struct net_device *dev)
 }
 #endif
 
+#ifndef META_HAVE_SW_NETSTATS_TX_ADD
+/* 5.11 added the tx twin of dev_sw_netstats_rx_add(). */
+static inline void dev_sw_netstats_tx_add(struct net_device *dev,
+					  unsigned int packets,
+					  unsigned int len)
+{
+	struct pcpu_sw_netstats *tstats = this_cpu_ptr(dev->tstats);
+
+	u64_stats_update_begin(&tstats->syncp);
+	tstats->tx_bytes += len;
+	tstats->tx_packets += packets;
+	u64_stats_update_end(&tstats->syncp);
+}
+#endif
+
 /* Hand an skb to the receive path; the caller has BH disabled. */
 static inline int meta_netif_rx(struct sk_buff *skb)
 {
@@ -185,12 +199,18 @@ static inline int meta_netif_rx(struct sk_buff *skb)
 }
 
 /* The sender's egress netfilter verdict must not apply to the receiver. */
+#ifdef META_HAVE_NF_SKIP_EGRESS
+#include <linux/netfilter_netdev.h>
+
 static inline void meta_skip_egress_nf(struct sk_buff *skb)
 {
-#ifdef META_HAVE_NF_SKIP_EGRESS
 	nf_skip_egress(skb, true);
-#endif
 }
+#else
+static inline void meta_skip_egress_nf(struct sk_buff *skb)
+{
+}
+#endif
 
 static inline void meta_clear_tstamp(struct sk_buff *skb)
 {

@@ -31,6 +31,8 @@ hdr net/netlink.h 'nla_strscpy\(' && have NLA_STRSCPY
 hdr linux/netdevice.h '[[:space:]]lltx:1;' && have LLTX_FIELD
 # 6.7 (and backports): the core allocates dev->tstats for drivers that ask.
 hdr linux/netdevice.h 'NETDEV_PCPU_STAT_TSTATS' && have PCPU_STAT_TYPE
+# 5.11: tx twin of dev_sw_netstats_rx_add().
+hdr linux/netdevice.h 'void dev_sw_netstats_tx_add\(' && have SW_NETSTATS_TX_ADD
 # 6.0: TSO size limits are separate from the GSO ones.
 hdr linux/netdevice.h 'void netif_inherit_tso_max\(' && have TSO_MAX
 # 5.18: netif_rx() split; __netif_rx() is for callers with BH disabled.

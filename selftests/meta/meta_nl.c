@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * meta_nl: send one hand-crafted RTM_NEWLINK for a meta device and report
- * the kernel's answer, extack message included.
+ * meta_nl: send one hand-crafted RTM_NEWLINK for a meta device (or, for
+ * reference tests, another kind such as netkit) and report the kernel's
+ * answer, extack message included.
  *
  * iproute2 only ever builds well-formed requests; the selftests use this to
  * prove the driver refuses malformed, duplicate, unknown and out-of-range
@@ -42,13 +43,18 @@ static const char usage[] =
 "                    (NAME may be longer than IFNAMSIZ on purpose)\n"
 "  --peer-raw LEN    IFLA_META_PEER_INFO with LEN bytes of 0xff garbage\n"
 "  --attr TYPE:LEN   attribute TYPE with LEN zero bytes\n"
+"  --u32 TYPE:VALUE  attribute TYPE holding the u32 VALUE\n"
+"  --kind KIND       link kind instead of \"meta\" (e.g. netkit, for the\n"
+"                    reference tests; the numeric options then use KIND's\n"
+"                    attribute numbers only through --u32/--attr)\n"
 "  -h, --help        this text\n"
 "\n"
 "Output: \"ok\" and exit 0 when the kernel accepted the request; otherwise\n"
 "\"error ERRNO STRERROR: EXTACK-MESSAGE\" and exit 1.\n"
 "Exit 2 on usage or local errors.\n";
 
-enum { OPT_U32, OPT_U16, OPT_U8, OPT_PEER, OPT_PEER_RAW, OPT_RAW };
+enum { OPT_U32, OPT_U16, OPT_U8, OPT_PEER, OPT_PEER_RAW, OPT_RAW, OPT_RAW_U32,
+       OPT_KIND };
 
 struct opt_def {
 	const char *name;
@@ -68,6 +74,8 @@ static const struct opt_def defs[] = {
 	{ "peer",	 OPT_PEER, IFLA_META_PEER_INFO },
 	{ "peer-raw",	 OPT_PEER_RAW, IFLA_META_PEER_INFO },
 	{ "attr",	 OPT_RAW, 0 },
+	{ "u32",	 OPT_RAW_U32, 0 },
+	{ "kind",	 OPT_KIND, 0 },
 };
 
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))
@@ -119,15 +127,23 @@ static void put_attr(struct nlmsghdr *nlh, const struct opt_def *d,
 		mnl_attr_put(nlh, d->type, len, junk);
 		break;
 	case OPT_RAW:
+	case OPT_RAW_U32:
 		colon = strchr(arg, ':');
 		if (!colon) {
-			fprintf(stderr, "meta_nl: --attr wants TYPE:LEN\n");
+			fprintf(stderr, "meta_nl: --%s wants TYPE:%s\n", d->name,
+				d->kind == OPT_RAW ? "LEN" : "VALUE");
 			exit(2);
 		}
 		*colon = '\0';
-		mnl_attr_put(nlh, parse_num(arg, 0x3fff),
-			     parse_num(colon + 1, sizeof(zeros)), zeros);
+		if (d->kind == OPT_RAW_U32)
+			mnl_attr_put_u32(nlh, parse_num(arg, 0x3fff),
+					 parse_num(colon + 1, UINT32_MAX));
+		else
+			mnl_attr_put(nlh, parse_num(arg, 0x3fff),
+				     parse_num(colon + 1, sizeof(zeros)), zeros);
 		break;
+	case OPT_KIND:
+		break;	/* handled in main() */
 	}
 }
 
@@ -182,7 +198,7 @@ int main(int argc, char **argv)
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifm;
-	const char *msg;
+	const char *msg, *kind = META_LINK_KIND;
 	unsigned int seq;
 	size_t i;
 	bool create;
@@ -201,6 +217,10 @@ int main(int argc, char **argv)
 		if (c < 0x100 || nattrs == (int)(sizeof(attrs) / sizeof(attrs[0]))) {
 			fputs(usage, stderr);
 			return 2;
+		}
+		if (defs[c - 0x100].kind == OPT_KIND) {
+			kind = optarg;
+			continue;
 		}
 		attrs[nattrs].def = &defs[c - 0x100];
 		attrs[nattrs++].arg = optarg;
@@ -225,7 +245,7 @@ int main(int argc, char **argv)
 	ifm->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, argv[optind + 1]);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, META_LINK_KIND);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	for (c = 0; c < nattrs; c++)
 		put_attr(nlh, attrs[c].def, attrs[c].arg);

@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Usage: selftests/vm/fetch-kernel.sh [--headers] NAME
+# Usage: selftests/vm/fetch-kernel.sh [--image-only] NAME
 #
 # Resolve kernel NAME of selftests/vm/kernels to its current Debian build,
-# download and unpack its image into the cache (once), and print its kernel
-# release (KVER) on stdout. With --headers, also make `make module KVER=`
-# possible: install the headers on the host ("host" kernels) or prepare the
-# suite's build root ("chroot" kernels).
+# download and unpack its image into the cache (once), make meta.ko
+# buildable for it, and print its kernel release (KVER) on stdout:
+#  - "host" kernels: install linux-headers-KVER on the host if missing,
+#    which is what `make module KVER=...` needs;
+#  - "chroot" kernels: create the suite's build root with those headers.
+# --image-only skips the second step.
 #
 # The image package is never installed on the host: the tests boot it in
 # QEMU, and installing it would only touch the host's bootloader.
@@ -17,12 +19,12 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-headers=
-if [ "${1:-}" = --headers ]; then
-	headers=1
+headers=1
+if [ "${1:-}" = --image-only ]; then
+	headers=
 	shift
 fi
-[ $# -eq 1 ] || { sed -n '4,11s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ $# -eq 1 ] || { sed -n '4,15s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 kernel_fetch "$1"
 if [ -n "$headers" ]; then

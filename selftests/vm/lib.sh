@@ -58,7 +58,7 @@ kernel_row()
 
 	row=$(kernel_table | awk -v n="$1" '$1 == n')
 	[ -n "$row" ] || die "kernel '$1' is not in $META_VM_DIR/kernels" \
-			     "(known: $(kernel_names | tr '\n' ' '))"
+			     "(known: $(kernel_names | xargs))"
 	read -r K_NAME K_SUITE K_IMAGE K_HEADERS K_BUILD _ <<<"$row"
 	case $K_BUILD in
 	host|chroot) ;;

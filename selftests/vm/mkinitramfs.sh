@@ -182,7 +182,7 @@ dst_moddir=$root/usr/lib/modules/$kver
 # Returns 1 when the kernel has no such module at all.
 copy_module_deps()
 {
-	local line path rel
+	local line kind path rel
 
 	line=$(modprobe -d "$KROOT" -S "$kver" --show-depends "$1" 2>/dev/null) || return 1
 	while read -r kind path _; do

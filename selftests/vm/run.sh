@@ -69,8 +69,7 @@ guest_timeout=$((timeout - 60))
 [ "$guest_timeout" -ge $((timeout / 2)) ] || guest_timeout=$((timeout / 2))
 
 # Lines in a kernel log that fail a kernel, whatever the tests said.
-# panic_on_warn stays off: a WARN is reported here and the remaining tests
-# still run.
+# Tests must not write these words to /dev/kmsg themselves.
 bad_patterns=(
 	'BUG:' 'WARNING:' 'Oops' 'general protection' 'Call Trace'
 	'refcount_t' 'leak' 'UBSAN' 'KASAN' 'kernel panic' 'Kernel panic'
@@ -159,6 +158,12 @@ boot()
 	local name=$1 dir=$vmdir/$KVER mode=test append qpid t0
 
 	[ -z "$demo" ] || mode=demo
+	# panic=-1: a panic reboots at once, which -no-reboot turns into
+	# QEMU's exit (the missing exit marker then fails the kernel) instead
+	# of a wait for the timeout. No oops=panic and no panic_on_warn: an
+	# oops kills only the task that hit it, so the remaining tests, the
+	# kernel log and the marker still arrive, and the log check fails the
+	# kernel. printk.devkmsg=on: tests may log to /dev/kmsg unthrottled.
 	append="console=ttyS0 quiet panic=-1 printk.devkmsg=on"
 	append+=" metavm.mode=$mode metavm.timeout=$guest_timeout"
 	[ -z "$entry" ] || append+=" metavm.entry=$entry"

@@ -47,6 +47,12 @@ static int meta_dev_init(struct net_device *dev)
 	return 0;
 }
 
+/* Unregistering: no packet can be transmitted through @dev any more. */
+static void meta_dev_uninit(struct net_device *dev)
+{
+	meta_prog_release_all(dev);
+}
+
 /* priv_destructor: runs once no packet can reach the device any more. */
 static void meta_dev_free(struct net_device *dev)
 {
@@ -117,6 +123,7 @@ static void meta_set_rx_mode(struct net_device *dev)
 
 static const struct net_device_ops meta_netdev_ops = {
 	.ndo_init		= meta_dev_init,
+	.ndo_uninit		= meta_dev_uninit,
 	.ndo_open		= meta_open,
 	.ndo_stop		= meta_stop,
 	.ndo_start_xmit		= meta_xmit,
@@ -140,9 +147,84 @@ static void meta_get_drvinfo(struct net_device *dev,
 	strscpy(info->version, META_DRV_VERSION, sizeof(info->version));
 }
 
+static const char meta_xstat_names[META_XS_COUNT][ETH_GSTRING_LEN - 8] = {
+	[META_XS_PASS]			= "pass",
+	[META_XS_DROP]			= "drop",
+	[META_XS_POLICY_DROP]		= "policy_drop",
+	[META_XS_REDIRECT_EGRESS]	= "redirect_egress",
+	[META_XS_REDIRECT_INGRESS]	= "redirect_ingress",
+	[META_XS_REDIRECT_NEIGH]	= "redirect_neigh",
+	[META_XS_REDIRECT_PEER]		= "redirect_peer",
+	[META_XS_REDIRECT_FAILED]	= "redirect_failed",
+	[META_XS_UNKNOWN_VERDICT]	= "unknown_verdict",
+	[META_XS_UNDELIVERABLE]		= "undeliverable",
+};
+
+/*
+ * ethtool -S shows both directions on either end, named by direction:
+ * primary_* for what the primary transmits, peer_* for what the peer does.
+ */
+static int meta_get_sset_count(struct net_device *dev, int sset)
+{
+	return sset == ETH_SS_STATS ? 2 * META_XS_COUNT : -EOPNOTSUPP;
+}
+
+static void meta_get_strings(struct net_device *dev, u32 sset, u8 *buf)
+{
+	int dir, i;
+
+	if (sset != ETH_SS_STATS)
+		return;
+	for (dir = 0; dir < 2; dir++) {
+		for (i = 0; i < META_XS_COUNT; i++) {
+			snprintf(buf, ETH_GSTRING_LEN, "%s_%s",
+				 dir ? "peer" : "primary", meta_xstat_names[i]);
+			buf += ETH_GSTRING_LEN;
+		}
+	}
+}
+
+static void meta_sum_xstats(const struct net_device *dev, u64 *out)
+{
+	const struct meta_priv *priv = meta_priv(dev);
+	int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		const struct meta_pcpu_stats *s = per_cpu_ptr(priv->stats, cpu);
+		u64 v[META_XS_COUNT];
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			for (i = 0; i < META_XS_COUNT; i++)
+				v[i] = u64_stats_read(&s->xs[i]);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		for (i = 0; i < META_XS_COUNT; i++)
+			out[i] += v[i];
+	}
+}
+
+static void meta_get_ethtool_stats(struct net_device *dev,
+				   struct ethtool_stats *stats, u64 *data)
+{
+	struct meta_priv *priv = meta_priv(dev);
+	struct net_device *other;
+
+	memset(data, 0, 2 * META_XS_COUNT * sizeof(*data));
+	rcu_read_lock();
+	other = rcu_dereference(priv->peer);
+	meta_sum_xstats(dev, data + (priv->primary ? 0 : META_XS_COUNT));
+	if (other)
+		meta_sum_xstats(other, data + (priv->primary ? META_XS_COUNT : 0));
+	rcu_read_unlock();
+}
+
 static const struct ethtool_ops meta_ethtool_ops = {
 	.get_drvinfo		= meta_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
+	.get_sset_count		= meta_get_sset_count,
+	.get_strings		= meta_get_strings,
+	.get_ethtool_stats	= meta_get_ethtool_stats,
 };
 
 void meta_setup(struct net_device *dev)

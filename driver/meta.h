@@ -11,6 +11,7 @@
 #ifndef _META_H
 #define _META_H
 
+#include <linux/filter.h>
 #include <linux/netdevice.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/if_meta.h>
@@ -19,19 +20,46 @@
 #define META_DRV_VERSION	"0.1.0"
 
 /*
- * Per-CPU drop counters. Packets and bytes live in the core's dev->tstats
- * instead: skb_do_redirect() bumps them when bpf_redirect_peer() enters one
- * of our ends, and the core refuses ndo_get_peer_dev without them.
+ * What an end's transmit path did with packets, per verdict and outcome;
+ * ethtool -S shows them for both directions.
+ */
+enum meta_xstat {
+	META_XS_PASS,			/* forwarded to the other end */
+	META_XS_DROP,			/* a program said META_DROP */
+	META_XS_POLICY_DROP,		/* no program, policy blackhole */
+	META_XS_REDIRECT_EGRESS,	/* bpf_redirect() to a device's xmit */
+	META_XS_REDIRECT_INGRESS,	/* bpf_redirect(BPF_F_INGRESS) */
+	META_XS_REDIRECT_NEIGH,		/* bpf_redirect_neigh() */
+	META_XS_REDIRECT_PEER,		/* bpf_redirect_peer(): into a pod end */
+	META_XS_REDIRECT_FAILED,	/* redirect asked for, impossible */
+	META_XS_UNKNOWN_VERDICT,	/* a verdict meta does not know */
+	META_XS_UNDELIVERABLE,		/* other end gone, down, or MTU */
+	META_XS_COUNT
+};
+
+/*
+ * Per-CPU counters of our own. Packets and bytes live in the core's
+ * dev->tstats instead: skb_do_redirect() bumps them when bpf_redirect_peer()
+ * enters one of our ends, and the core refuses ndo_get_peer_dev without.
  */
 struct meta_pcpu_stats {
-	u64_stats_t		tx_dropped;	/* policy, peer down, oversize */
+	u64_stats_t		tx_dropped;	/* every drop decided on xmit */
 	u64_stats_t		rx_dropped;	/* receive backlog refused it */
+	u64_stats_t		xs[META_XS_COUNT];
 	struct u64_stats_sync	syncp;
+};
+
+/* The programs an end runs on transmit, in order; replaced, never edited. */
+struct meta_prog_array {
+	struct rcu_head		rcu;
+	int			count;
+	struct bpf_prog		*progs[META_PROG_MAX];
 };
 
 struct meta_priv {
 	/* Read on every packet. */
 	struct net_device __rcu		*peer;
+	struct meta_prog_array __rcu	*progs;
 	struct meta_pcpu_stats __percpu	*stats;
 	enum meta_policy		policy;	/* WRITE_ONCE: changes at runtime */
 	enum meta_scrub			scrub;
@@ -58,14 +86,34 @@ static inline void meta_stats_add(struct net_device *dev, bool tx,
 		dev_sw_netstats_rx_add(dev, len);
 }
 
-static inline void meta_stats_drop(struct net_device *dev, bool tx)
+/* Count an outcome; @drop also counts it in tx_dropped. */
+static inline void meta_xstat(struct net_device *dev, enum meta_xstat what,
+			      bool drop)
 {
 	struct meta_pcpu_stats *s = this_cpu_ptr(meta_priv(dev)->stats);
 
 	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(tx ? &s->tx_dropped : &s->rx_dropped);
+	u64_stats_inc(&s->xs[what]);
+	if (drop)
+		u64_stats_inc(&s->tx_dropped);
 	u64_stats_update_end(&s->syncp);
 }
+
+static inline void meta_rx_dropped(struct net_device *dev)
+{
+	struct meta_pcpu_stats *s = this_cpu_ptr(meta_priv(dev)->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->rx_dropped);
+	u64_stats_update_end(&s->syncp);
+}
+
+/* What the programs asked bpf_redirect*() for, copied out of the kernel. */
+struct meta_redirect_req {
+	u32			flags;		/* META_RI_*, BPF_F_INGRESS */
+	u32			ifindex;
+	struct bpf_nh_params	nh;		/* valid with META_RI_NEXTHOP */
+};
 
 /* dev.c */
 void meta_setup(struct net_device *dev);
@@ -73,6 +121,20 @@ bool meta_is_meta(const struct net_device *dev);
 
 /* xmit.c */
 netdev_tx_t meta_xmit(struct sk_buff *skb, struct net_device *dev);
+void meta_scrub_skb(struct sk_buff *skb, bool xnet, enum meta_scrub scrub);
+bool meta_deliver(struct sk_buff *skb, struct net_device *from,
+		  struct net_device *to, unsigned int len);
+
+/* redirect.c */
+void meta_redirect(struct sk_buff *skb, struct net_device *dev,
+		   const struct meta_redirect_req *req, unsigned int len);
+
+/* prog.c */
+int meta_prog_attach(struct net_device *end, int fd, u32 flags, u32 rel_id,
+		     struct netlink_ext_ack *extack);
+int meta_prog_detach(struct net_device *end, u32 id, bool all,
+		     struct netlink_ext_ack *extack);
+void meta_prog_release_all(struct net_device *end);
 
 /* netlink.c */
 extern struct rtnl_link_ops meta_link_ops;

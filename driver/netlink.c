@@ -3,6 +3,7 @@
  * meta rtnetlink: creating a pair, changing it through the primary,
  * deleting it, and reporting it back.
  */
+#include <linux/bpf.h>
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <net/netlink.h>
@@ -24,6 +25,20 @@ static const struct nla_policy meta_policy[IFLA_META_MAX + 1] = {
 	[IFLA_META_PEER_SCRUB]	= { .type = NLA_U32 },
 	[IFLA_META_HEADROOM]	= { .type = NLA_U16 },
 	[IFLA_META_TAILROOM]	= { .type = NLA_U16 },
+	[IFLA_META_PROG_ATTACH]	= { .type = NLA_NESTED },
+	[IFLA_META_PROG_DETACH]	= { .type = NLA_NESTED },
+	[IFLA_META_PRIMARY_PROGS] = { .type = NLA_REJECT,
+				      .reject_message = "meta: the program list is read-only" },
+	[IFLA_META_PEER_PROGS]	= { .type = NLA_REJECT,
+				    .reject_message = "meta: the program list is read-only" },
+};
+
+static const struct nla_policy meta_prog_policy[IFLA_META_PROG_MAX + 1] = {
+	[IFLA_META_PROG_FD]		= { .type = NLA_U32 },
+	[IFLA_META_PROG_DIR]		= { .type = NLA_U32 },
+	[IFLA_META_PROG_FLAGS]		= { .type = NLA_U32 },
+	[IFLA_META_PROG_RELATIVE_ID]	= { .type = NLA_U32 },
+	[IFLA_META_PROG_ID]		= { .type = NLA_U32 },
 };
 
 /* Exact payload sizes: a fixed-size attribute of another length is garbage. */
@@ -231,6 +246,11 @@ int meta_newlink_impl(struct net_device *dev, struct meta_newlink_args *args,
 	err = meta_parse_create(data, &cfg, extack);
 	if (err)
 		return err;
+	if (data && (data[IFLA_META_PROG_ATTACH] || data[IFLA_META_PROG_DETACH])) {
+		NL_SET_ERR_MSG(extack,
+			       "meta: attach programs after creation, through the primary");
+		return -EINVAL;
+	}
 
 	if (data && data[IFLA_META_PEER_INFO]) {
 		struct nlattr *attr = data[IFLA_META_PEER_INFO];
@@ -326,6 +346,72 @@ static void meta_dellink(struct net_device *dev, struct list_head *head)
 	}
 }
 
+/*
+ * IFLA_META_PROG_ATTACH / _DETACH on the primary @dev: the direction picks
+ * the end whose transmit runs the program.
+ */
+static int meta_change_progs(struct net_device *dev, struct nlattr *data[],
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *nest = data[IFLA_META_PROG_ATTACH] ?:
+			      data[IFLA_META_PROG_DETACH];
+	bool attach = nest == data[IFLA_META_PROG_ATTACH];
+	struct nlattr *tb[IFLA_META_PROG_MAX + 1];
+	struct net_device *end = dev;
+	u32 dir, flags = 0, id = 0;
+	int err;
+
+	err = nla_parse_nested_deprecated(tb, IFLA_META_PROG_MAX, nest,
+					  meta_prog_policy, extack);
+	if (err)
+		return err;
+	if (!tb[IFLA_META_PROG_DIR]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "meta: say which direction (primary or peer) the program is for");
+		return -EINVAL;
+	}
+	dir = nla_get_u32(tb[IFLA_META_PROG_DIR]);
+	if (dir != META_PROG_DIR_PRIMARY && dir != META_PROG_DIR_PEER) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_META_PROG_DIR],
+				    "meta: direction must be primary (0) or peer (1)");
+		return -EINVAL;
+	}
+	if (dir == META_PROG_DIR_PEER) {
+		end = rtnl_dereference(meta_priv(dev)->peer);
+		if (!end) {
+			NL_SET_ERR_MSG(extack, "meta: the peer is gone");
+			return -ENODEV;
+		}
+	}
+	if (tb[IFLA_META_PROG_FLAGS])
+		flags = nla_get_u32(tb[IFLA_META_PROG_FLAGS]);
+
+	if (!attach) {
+		if (tb[IFLA_META_PROG_ID])
+			id = nla_get_u32(tb[IFLA_META_PROG_ID]);
+		if (flags & ~META_PROG_F_ALL || !(id || flags & META_PROG_F_ALL)) {
+			NL_SET_ERR_MSG_ATTR(extack, nest,
+					    "meta: detach needs a program id or the all flag");
+			return -EINVAL;
+		}
+		return meta_prog_detach(end, id, flags & META_PROG_F_ALL, extack);
+	}
+
+	if (!tb[IFLA_META_PROG_FD]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "meta: attach needs a program fd");
+		return -EINVAL;
+	}
+	if (flags & ~(META_PROG_F_BEFORE | META_PROG_F_AFTER | META_PROG_F_REPLACE)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_META_PROG_FLAGS],
+				    "meta: unknown attach flags");
+		return -EINVAL;
+	}
+	if (tb[IFLA_META_PROG_RELATIVE_ID])
+		id = nla_get_u32(tb[IFLA_META_PROG_RELATIVE_ID]);
+	return meta_prog_attach(end, nla_get_u32(tb[IFLA_META_PROG_FD]), flags,
+				id, extack);
+}
+
 static int meta_changelink(struct net_device *dev, struct nlattr *tb[],
 			   struct nlattr *data[],
 			   struct netlink_ext_ack *extack)
@@ -373,6 +459,17 @@ static int meta_changelink(struct net_device *dev, struct nlattr *tb[],
 			return err;
 	}
 
+	if (data[IFLA_META_PROG_ATTACH] && data[IFLA_META_PROG_DETACH]) {
+		NL_SET_ERR_MSG(extack, "meta: attach and detach in separate requests");
+		return -EINVAL;
+	}
+	/* The only step that can still fail: do it before the policies. */
+	if (data[IFLA_META_PROG_ATTACH] || data[IFLA_META_PROG_DETACH]) {
+		err = meta_change_progs(dev, data, extack);
+		if (err)
+			return err;
+	}
+
 	WRITE_ONCE(priv->policy, policy);
 	if (data[IFLA_META_PEER_POLICY])
 		WRITE_ONCE(meta_priv(peer)->policy, peer_policy);
@@ -395,7 +492,32 @@ static size_t meta_get_size(const struct net_device *dev)
 	       nla_total_size(sizeof(u32)) +	/* IFLA_META_SCRUB */
 	       nla_total_size(sizeof(u32)) +	/* IFLA_META_PEER_SCRUB */
 	       nla_total_size(sizeof(u16)) +	/* IFLA_META_HEADROOM */
-	       nla_total_size(sizeof(u16));	/* IFLA_META_TAILROOM */
+	       nla_total_size(sizeof(u16)) +	/* IFLA_META_TAILROOM */
+	       /* IFLA_META_PRIMARY_PROGS, IFLA_META_PEER_PROGS */
+	       2 * nla_total_size(META_PROG_MAX * nla_total_size(sizeof(u32)));
+}
+
+/* One direction's program ids, in run order. */
+static int meta_fill_progs(struct sk_buff *skb, int type,
+			   const struct meta_priv *end)
+{
+	const struct meta_prog_array *arr = rcu_dereference(end->progs);
+	struct nlattr *nest;
+	int i;
+
+	if (!arr)
+		return 0;
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < arr->count; i++) {
+		if (nla_put_u32(skb, IFLA_META_PROG_ID, arr->progs[i]->aux->id)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
 }
 
 /*
@@ -426,11 +548,13 @@ static int meta_fill_info(struct sk_buff *skb, const struct net_device *dev)
 		goto out;
 	if (prim &&
 	    (nla_put_u32(skb, IFLA_META_POLICY, READ_ONCE(prim->policy)) ||
-	     nla_put_u32(skb, IFLA_META_SCRUB, prim->scrub)))
+	     nla_put_u32(skb, IFLA_META_SCRUB, prim->scrub) ||
+	     meta_fill_progs(skb, IFLA_META_PRIMARY_PROGS, prim)))
 		goto out;
 	if (peer &&
 	    (nla_put_u32(skb, IFLA_META_PEER_POLICY, READ_ONCE(peer->policy)) ||
-	     nla_put_u32(skb, IFLA_META_PEER_SCRUB, peer->scrub)))
+	     nla_put_u32(skb, IFLA_META_PEER_SCRUB, peer->scrub) ||
+	     meta_fill_progs(skb, IFLA_META_PEER_PROGS, peer)))
 		goto out;
 	err = 0;
 out:

@@ -4,10 +4,13 @@
  *
  * The transmit of one end is the receive of the other, so this runs in
  * ndo_start_xmit with BH disabled and no qdisc in front (IFF_NO_QUEUE,
- * lockless). A forwarded packet enters the peer's stack through the per-CPU
- * backlog, exactly as from veth; programs will be able to skip that.
+ * lockless). The end's programs decide; without programs its policy does.
+ * A forwarded packet enters the other end through the per-CPU backlog, as
+ * from veth; a redirected one goes wherever the program sent it (redirect.c)
+ * without that detour.
  */
 #include <linux/etherdevice.h>
+#include <linux/filter.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 
@@ -19,8 +22,7 @@
  * across namespaces the timestamp goes too, and, unless the end was created
  * with scrub none, the mark and priority that the sender's policy set.
  */
-static void meta_scrub_skb(struct sk_buff *skb, bool xnet,
-			   enum meta_scrub scrub)
+void meta_scrub_skb(struct sk_buff *skb, bool xnet, enum meta_scrub scrub)
 {
 	/* xnet=false: we decide about mark ourselves below. */
 	skb_scrub_packet(skb, false);
@@ -34,53 +36,158 @@ static void meta_scrub_skb(struct sk_buff *skb, bool xnet,
 	}
 }
 
-/* Deliver @skb, already scrubbed, into @peer's receive path. */
+/*
+ * Hand @skb, scrubbed, to @to's receive path as if @to had received it from
+ * a wire; @from is the meta end it leaves through. Returns false (skb freed,
+ * drop counted on @to) if the backlog refused it.
+ */
+bool meta_deliver(struct sk_buff *skb, struct net_device *from,
+		  struct net_device *to, unsigned int len)
+{
+	/* Sets skb->dev = to and pkt_type from to's MAC, pulls the MAC. */
+	skb->protocol = eth_type_trans(skb, to);
+	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
+
+	if (unlikely(meta_netif_rx(skb) != NET_RX_SUCCESS)) {
+		meta_rx_dropped(to);
+		return false;
+	}
+	meta_stats_add(from, true, len);
+	meta_stats_add(to, false, len);
+	return true;
+}
+
+/* Programs see the packet type the receiving end will give it. */
+static void meta_set_pkt_type(struct sk_buff *skb, const struct net_device *to)
+{
+	const struct ethhdr *eth = eth_hdr(skb);
+
+	if (likely(ether_addr_equal_64bits(eth->h_dest, to->dev_addr)))
+		return;
+	if (is_multicast_ether_addr_64bits(eth->h_dest))
+		skb->pkt_type = ether_addr_equal_64bits(eth->h_dest, to->broadcast) ?
+				PACKET_BROADCAST : PACKET_MULTICAST;
+	else
+		skb->pkt_type = PACKET_OTHERHOST;
+}
+
+/*
+ * Run @arr in order until one returns something other than META_NEXT. A
+ * redirect request is copied out of the kernel's redirect state, which is
+ * saved and restored around the run: an outer tc program on this CPU (one
+ * that sent us this packet with bpf_clone_redirect(), say) may have a
+ * request of its own pending there.
+ */
+static int meta_run_progs(const struct meta_prog_array *arr,
+			  struct sk_buff *skb, struct meta_redirect_req *req)
+{
+	struct bpf_redirect_info *ri = meta_redirect_info();
+	u32 saved_flags = ri->flags, saved_index = ri->tgt_index;
+	struct bpf_nh_params saved_nh = ri->nh;
+	int i, ret = META_NEXT;
+
+	ri->flags = 0;
+	ri->tgt_index = 0;
+	for (i = 0; i < arr->count; i++) {
+		bpf_compute_data_pointers(skb);
+		ret = bpf_prog_run(arr->progs[i], skb);
+		if (ret != META_NEXT)
+			break;
+	}
+	if (ret == META_REDIRECT) {
+		req->flags = ri->flags;
+		req->ifindex = ri->tgt_index;
+		if (req->flags & META_RI_NEXTHOP)
+			req->nh = ri->nh;
+	}
+	ri->flags = saved_flags;
+	ri->tgt_index = saved_index;
+	ri->nh = saved_nh;
+	return ret;
+}
+
 static void meta_forward(struct sk_buff *skb, struct net_device *dev,
 			 struct net_device *peer, unsigned int len)
 {
-	/* Sets skb->dev = peer and pkt_type from peer's MAC, pulls the MAC. */
-	skb->protocol = eth_type_trans(skb, peer);
-	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
-
-	if (likely(meta_netif_rx(skb) == NET_RX_SUCCESS)) {
-		meta_stats_add(dev, true, len);
-		meta_stats_add(peer, false, len);
-	} else {
-		/* The backlog was full and netif_rx freed the skb. */
-		meta_stats_drop(peer, false);
+	/*
+	 * The other end must be up and the frame must fit its MTU (GSO
+	 * packets are checked per segment); a program may have reshaped
+	 * the packet, so the Ethernet header is checked again.
+	 */
+	if (unlikely(!(peer->flags & IFF_UP) || !pskb_may_pull(skb, ETH_HLEN) ||
+		     !is_skb_forwardable(peer, skb))) {
+		meta_xstat(dev, META_XS_UNDELIVERABLE, true);
+		kfree_skb(skb);
+		return;
 	}
+	if (meta_deliver(skb, dev, peer, len))
+		meta_xstat(dev, META_XS_PASS, false);
 }
 
 netdev_tx_t meta_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct meta_priv *priv = meta_priv(dev);
+	const struct meta_prog_array *arr;
+	struct meta_redirect_req req;
 	unsigned int len = skb->len;
+	struct meta_bpf_ctx bpf_ctx;
 	struct net_device *peer;
+	int verdict;
 
+	meta_bpf_ctx_enter(&bpf_ctx);
 	rcu_read_lock();
 	peer = rcu_dereference(priv->peer);
-	if (unlikely(!peer))
+	if (unlikely(!peer || !pskb_may_pull(skb, ETH_HLEN) ||
+		     skb_orphan_frags(skb, GFP_ATOMIC))) {
+		meta_xstat(dev, META_XS_UNDELIVERABLE, true);
 		goto drop;
-	if (READ_ONCE(priv->policy) == META_POLICY_BLACKHOLE)
+	}
+
+	arr = rcu_dereference(priv->progs);
+	if (!arr && READ_ONCE(priv->policy) == META_POLICY_BLACKHOLE) {
+		meta_xstat(dev, META_XS_POLICY_DROP, true);
 		goto drop;
-	/*
-	 * is_skb_forwardable() checks that the peer is up and that the frame
-	 * fits its MTU (GSO packets are checked per segment).
-	 */
-	if (unlikely(!pskb_may_pull(skb, ETH_HLEN) ||
-		     skb_orphan_frags(skb, GFP_ATOMIC) ||
-		     !is_skb_forwardable(peer, skb)))
-		goto drop;
+	}
 
 	meta_scrub_skb(skb, !net_eq(dev_net(dev), dev_net(peer)),
 		       READ_ONCE(priv->scrub));
-	meta_forward(skb, dev, peer, len);
+	skb_reset_mac_header(skb);
+	verdict = META_PASS;
+	if (arr) {
+		/*
+		 * As on netkit, the program already sees the receiving end
+		 * as skb->dev: its ifindex and FIB look-ups happen in the
+		 * namespace the packet is about to enter (the host's, for
+		 * what a pod sends), which is where it wants to redirect.
+		 */
+		meta_set_pkt_type(skb, peer);
+		skb->dev = peer;
+		meta_set_egress(skb);
+		verdict = meta_run_progs(arr, skb, &req);
+	}
+
+	switch (verdict) {
+	case META_NEXT:
+	case META_PASS:
+		meta_forward(skb, dev, peer, len);
+		break;
+	case META_REDIRECT:
+		meta_redirect(skb, dev, &req, len);
+		break;
+	case META_DROP:
+		meta_xstat(dev, META_XS_DROP, true);
+		goto drop;
+	default:
+		meta_xstat(dev, META_XS_UNKNOWN_VERDICT, true);
+		goto drop;
+	}
 	rcu_read_unlock();
+	meta_bpf_ctx_exit(&bpf_ctx);
 	return NETDEV_TX_OK;
 
 drop:
-	meta_stats_drop(dev, true);
 	kfree_skb(skb);
 	rcu_read_unlock();
+	meta_bpf_ctx_exit(&bpf_ctx);
 	return NET_XMIT_DROP;
 }

@@ -9,10 +9,14 @@
 #define _META_COMPAT_H
 
 #include <linux/etherdevice.h>
+#include <linux/filter.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <net/flow.h>
 #include <net/netlink.h>
 #include <net/rtnetlink.h>
+#include <linux/ip.h>
+#include <uapi/linux/in_route.h>
 
 #ifndef META_HAVE_NLA_STRSCPY
 #define nla_strscpy nla_strlcpy
@@ -218,6 +222,104 @@ static inline void meta_clear_tstamp(struct sk_buff *skb)
 	skb_clear_tstamp(skb);
 #else
 	skb->tstamp = 0;
+#endif
+}
+
+/*
+ * Where bpf_redirect*() leave their request. Since 6.11 it lives in the
+ * task's bpf_net_context, which whoever runs a program must install (the
+ * helpers refuse to redirect without one) and must remove on every path. An
+ * outer context (RX softirq, another device's tc hook) is reused as is.
+ */
+#ifdef META_HAVE_BPF_NET_CTX
+struct meta_bpf_ctx {
+	struct bpf_net_context	stack;
+	struct bpf_net_context	*installed;
+};
+
+static inline void meta_bpf_ctx_enter(struct meta_bpf_ctx *ctx)
+{
+	ctx->installed = bpf_net_ctx_set(&ctx->stack);
+}
+
+static inline void meta_bpf_ctx_exit(struct meta_bpf_ctx *ctx)
+{
+	bpf_net_ctx_clear(ctx->installed);
+}
+
+static inline struct bpf_redirect_info *meta_redirect_info(void)
+{
+	return bpf_net_ctx_get_ri();
+}
+#elif defined(META_HAVE_PCPU_REDIRECT_INFO)
+struct meta_bpf_ctx {
+	int unused;
+};
+
+static inline void meta_bpf_ctx_enter(struct meta_bpf_ctx *ctx)
+{
+}
+
+static inline void meta_bpf_ctx_exit(struct meta_bpf_ctx *ctx)
+{
+}
+
+/* Stable while BH stays disabled, as it does in ndo_start_xmit. */
+static inline struct bpf_redirect_info *meta_redirect_info(void)
+{
+	return this_cpu_ptr(&bpf_redirect_info);
+}
+#else
+#error "meta: this kernel keeps the BPF redirect state somewhere we do not know"
+#endif
+
+/*
+ * The redirect kinds bpf_redirect_peer() and bpf_redirect_neigh() record are
+ * bits private to net/core/filter.c; mirror them. BPF_F_INGRESS is uapi.
+ */
+#ifdef META_HAVE_BPF_F_REDIRECT_FLAGS
+#define META_RI_NEIGH		BIT(16)
+#define META_RI_PEER		BIT(17)
+#define META_RI_NEXTHOP		BIT(18)
+#else
+#define META_RI_NEIGH		BIT(1)
+#define META_RI_PEER		BIT(2)
+#define META_RI_NEXTHOP		BIT(3)
+#endif
+#define META_RI_KNOWN	(BPF_F_INGRESS | META_RI_NEIGH | META_RI_PEER | \
+			 META_RI_NEXTHOP)
+
+#ifndef META_HAVE_BPF_PROG_RUN
+#define bpf_prog_run(prog, ctx)	BPF_PROG_RUN(prog, ctx)
+#endif
+
+/* Programs on a transmit path see egress semantics, as on tc egress. */
+#ifdef META_HAVE_TCX
+#include <net/tcx.h>
+
+static inline void meta_set_egress(struct sk_buff *skb)
+{
+	tcx_set_ingress(skb, false);
+}
+#else
+static inline void meta_set_egress(struct sk_buff *skb)
+{
+#ifdef CONFIG_NET_CLS_ACT
+	skb->tc_at_ingress = 0;
+#endif
+}
+#endif
+
+#ifdef META_HAVE_FLOWI4_DSCP
+#include <net/inet_dscp.h>
+#endif
+
+static inline void meta_flowi4_set_tos(struct flowi4 *fl4, u8 tos)
+{
+#ifdef META_HAVE_FLOWI4_DSCP
+	fl4->flowi4_dscp = inet_dsfield_to_dscp(tos);
+#else
+	fl4->flowi4_tos = RT_TOS(tos);
 #endif
 }
 

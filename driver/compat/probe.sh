@@ -41,4 +41,17 @@ hdr linux/netdevice.h 'int __netif_rx\(' && have __NETIF_RX
 hdr linux/netfilter_netdev.h 'nf_skip_egress\(' && have NF_SKIP_EGRESS
 # 5.18: skb timestamps carry a clock base; clearing them has a helper.
 hdr linux/skbuff.h 'void skb_clear_tstamp\(' && have SKB_CLEAR_TSTAMP
+
+# BPF redirect state: per-CPU up to 6.10, in current->bpf_net_context after.
+hdr linux/filter.h 'struct bpf_net_context \{' && have BPF_NET_CTX
+hdr linux/filter.h 'DECLARE_PER_CPU\(struct bpf_redirect_info' && have PCPU_REDIRECT_INFO
+# 6.1: filter.c's private redirect flag bits moved from 1..3 to 16..18, in the
+# same change that added this uapi mask.
+hdr uapi/linux/bpf.h 'define BPF_F_REDIRECT_FLAGS' && have BPF_F_REDIRECT_FLAGS
+# 5.16: bpf_prog_run() replaced the BPF_PROG_RUN() macro.
+hdr linux/filter.h 'u32 bpf_prog_run\(const struct bpf_prog' && have BPF_PROG_RUN
+# 6.6: tcx; skb->tc_at_ingress is written through tcx_set_ingress().
+hdr net/tcx.h 'tcx_set_ingress' && have TCX
+# 7.x: IPv4 flows carry a DSCP instead of a TOS.
+hdr net/flow.h 'dscp_t[[:space:]]+flowic_dscp;' && have FLOWI4_DSCP
 echo

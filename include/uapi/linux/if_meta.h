@@ -53,6 +53,42 @@ enum meta_scrub {
 	META_SCRUB_DEFAULT	= 1,	/* clear skb->mark and skb->priority */
 };
 
+/*
+ * BPF programs (BPF_PROG_TYPE_SCHED_CLS) run on an end's transmit: those of
+ * META_PROG_DIR_PEER on what the pod sends, those of META_PROG_DIR_PRIMARY
+ * on what the host sends into the pod. They run in order while they return
+ * META_NEXT; the first other verdict wins; if all say NEXT the packet is
+ * forwarded. With no program the end's policy decides. Programs are attached
+ * and detached only through the primary, with RTM_NEWLINK (changelink).
+ * Before a program runs, skb->dev is already the receiving end, so ifindex
+ * and FIB look-ups happen in the other end's namespace (as on netkit).
+ */
+enum meta_prog_dir {
+	META_PROG_DIR_PRIMARY	= 0,	/* the primary transmits: host -> pod */
+	META_PROG_DIR_PEER	= 1,	/* the peer transmits: pod -> host */
+};
+
+#define META_PROG_MAX		16	/* programs per direction */
+
+/* IFLA_META_PROG_FLAGS. Without BEFORE/AFTER/REPLACE, attach appends. */
+#define META_PROG_F_BEFORE	(1U << 0)	/* before RELATIVE_ID, or first */
+#define META_PROG_F_AFTER	(1U << 1)	/* after RELATIVE_ID, or last */
+#define META_PROG_F_REPLACE	(1U << 2)	/* in place of RELATIVE_ID */
+#define META_PROG_F_ALL		(1U << 3)	/* detach: every program of DIR */
+
+/* Nested in IFLA_META_PROG_ATTACH, IFLA_META_PROG_DETACH and the dumps. */
+enum {
+	IFLA_META_PROG_UNSPEC,
+	IFLA_META_PROG_FD,		/* u32: program to attach (SCHED_CLS) */
+	IFLA_META_PROG_DIR,		/* u32 enum meta_prog_dir */
+	IFLA_META_PROG_FLAGS,		/* u32 META_PROG_F_* */
+	IFLA_META_PROG_RELATIVE_ID,	/* u32 prog id BEFORE/AFTER/REPLACE use */
+	IFLA_META_PROG_ID,		/* u32 prog id: detach it; dumps: one each */
+	__IFLA_META_PROG_MAX
+};
+
+#define IFLA_META_PROG_MAX	(__IFLA_META_PROG_MAX - 1)
+
 /* IFLA_INFO_DATA attributes of a meta device. */
 enum {
 	IFLA_META_UNSPEC,
@@ -65,6 +101,10 @@ enum {
 	IFLA_META_PEER_SCRUB,	/* u32 enum meta_scrub of the peer's xmit, create only */
 	IFLA_META_HEADROOM,	/* u16 needed_headroom of both ends, create only */
 	IFLA_META_TAILROOM,	/* u16 needed_tailroom of both ends, create only */
+	IFLA_META_PROG_ATTACH,	/* nested: FD, DIR [, FLAGS, RELATIVE_ID] */
+	IFLA_META_PROG_DETACH,	/* nested: DIR and ID, or FLAGS=META_PROG_F_ALL */
+	IFLA_META_PRIMARY_PROGS,	/* read-only: nested IFLA_META_PROG_ID... */
+	IFLA_META_PEER_PROGS,		/* read-only: nested IFLA_META_PROG_ID... */
 	__IFLA_META_MAX
 };
 

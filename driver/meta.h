@@ -67,8 +67,6 @@ struct meta_priv {
 	/* Control path only. */
 	enum meta_mode			mode;
 	bool				primary;
-	u16				headroom;	/* requested, 0 = none */
-	u16				tailroom;
 };
 
 static inline struct meta_priv *meta_priv(const struct net_device *dev)

@@ -215,8 +215,6 @@ static void meta_init_end(struct net_device *dev,
 	priv->mode = cfg->mode;
 	priv->policy = primary ? cfg->policy : cfg->peer_policy;
 	priv->scrub = primary ? cfg->scrub : cfg->peer_scrub;
-	priv->headroom = cfg->headroom;
-	priv->tailroom = cfg->tailroom;
 
 	dev->needed_headroom = cfg->headroom;
 	dev->needed_tailroom = cfg->tailroom;
@@ -521,6 +519,7 @@ static int meta_fill_progs(struct sk_buff *skb, int type,
 }
 
 /*
+ * HEADROOM/TAILROOM report what the device applies (needed_headroom/tailroom).
  * Attributes name ends, not the device dumped: POLICY is always the
  * primary's, PEER_POLICY always the peer's, the same on both ends and the
  * same as changelink() takes them. PRIMARY says which end this is.
@@ -543,8 +542,8 @@ static int meta_fill_info(struct sk_buff *skb, const struct net_device *dev)
 
 	if (nla_put_u8(skb, IFLA_META_PRIMARY, priv->primary) ||
 	    nla_put_u32(skb, IFLA_META_MODE, priv->mode) ||
-	    nla_put_u16(skb, IFLA_META_HEADROOM, priv->headroom) ||
-	    nla_put_u16(skb, IFLA_META_TAILROOM, priv->tailroom))
+	    nla_put_u16(skb, IFLA_META_HEADROOM, READ_ONCE(dev->needed_headroom)) ||
+	    nla_put_u16(skb, IFLA_META_TAILROOM, READ_ONCE(dev->needed_tailroom)))
 		goto out;
 	if (prim &&
 	    (nla_put_u32(skb, IFLA_META_POLICY, READ_ONCE(prim->policy)) ||

@@ -245,7 +245,7 @@ void meta_redirect(struct sk_buff *skb, struct net_device *dev,
 	/* Look-ups happen where the program ran: skb->dev's namespace. */
 	tgt = req->flags & ~META_RI_KNOWN ? NULL :
 	      dev_get_by_index_rcu(dev_net(skb->dev), req->ifindex);
-	if (!tgt) {
+	if (!tgt || !(tgt->flags & IFF_UP)) {
 		kfree_skb(skb);
 		meta_xstat(dev, META_XS_REDIRECT_FAILED, true);
 		return;

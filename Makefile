@@ -6,6 +6,7 @@
 #                              kernel whose headers are installed)
 #   make install               install meta.ko for $(KVER) and run depmod
 #   make iproute2              build `ip` that knows the meta kind
+#   make bpf                   BPF programs, libmeta and metactl (build/bpf)
 #   make demo                  boot a VM and show a meta pair at work
 #   make check                 every selftest on every supported kernel
 #                              (KERNELS="6.12" to pick some)
@@ -25,7 +26,7 @@ KMAKE_ARGS ?=
 MODULE_SRCS := Kbuild Kconfig $(shell find driver include -type f -name '*.[ch]' -o \
 		-type f -name Kbuild -o -type f -name '*.sh' 2>/dev/null)
 
-.PHONY: all module install iproute2 selftests demo check bench checkpatch clean deps
+.PHONY: all module install iproute2 selftests bpf demo check bench checkpatch clean deps
 
 all: module
 
@@ -52,6 +53,10 @@ iproute2:
 # Host-built test helpers (meta_nl, tcp_xfer) go into the VM image.
 selftests:
 	$(MAKE) -C $(SRC)/selftests
+
+# BPF programs, libmeta and metactl, into $(BUILD)/bpf.
+bpf:
+	$(MAKE) -C $(SRC)/bpf BUILD=$(BUILD)
 
 demo: deps
 	$(MAKE) selftests

@@ -30,14 +30,15 @@ pkgs=(
 	apt dpkg debian-archive-keyring debootstrap
 )
 
-# iproute2-patch/build.sh keeps its own build dependencies in this list
-# (one package a line, '#' comments allowed).
-if [ -r "$here/deps-iproute2.txt" ]; then
+# Each part keeps its own build dependencies in scripts/deps-PART.txt
+# (iproute2-patch/build.sh, bpf/Makefile; one package a line, '#' comments).
+for list in "$here"/deps-*.txt; do
+	[ -r "$list" ] || continue
 	while read -r p _; do
 		case $p in ''|'#'*) continue ;; esac
 		pkgs+=("$p")
-	done < "$here/deps-iproute2.txt"
-fi
+	done < "$list"
+done
 
 # One dpkg-query for all names keeps the no-op case fast. db:Status-Status
 # is "installed" only for fully configured packages: "config-files" or

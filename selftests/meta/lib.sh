@@ -199,3 +199,34 @@ wait_carrier() {
 		t=$((t - 1))
 	done
 }
+
+# --- BPF programs (make bpf puts the objects in /meta/bpf in the VM) --------
+BPF_DIR=${BPF_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bpf}
+
+# attach DEV PROG [metactl attach options]: attach $BPF_DIR/PROG.bpf.o and
+# print the new program's id.
+attach() { metactl attach "$1" "$BPF_DIR/$2.bpf.o" "${@:3}"; }
+
+# progs NS DEV DIR: the ids attached in direction DIR, in run order.
+progs() { metactl ${1:+-n "$1"} list "$2" --dir "$3" --ids; }
+
+# ethstat NS DEV NAME: one ethtool -S counter.
+ethstat() { in_ns "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { print $2 }'; }
+
+# prog_gone ID: the kernel no longer knows BPF program ID.
+prog_gone() { ! "$META_NL" prog-exists "$1" >/dev/null; }
+
+# pair_up NS H P HADDR PADDR [ip link add options...]: a meta pair h/p with
+# the peer in NS, addressed /24, up, IPv6 autoconf off, carrier waited for.
+pair_up() {
+	local ns=$1 h=$2 p=$3 ha=$4 pa=$5
+	shift 5
+	ip link add "$h" "$@" type meta peer name "$p" netns "$ns"
+	no_ipv6 "" "$h"
+	no_ipv6 "$ns" "$p"
+	ip addr add "$ha/24" dev "$h"
+	ip link set "$h" up
+	ip -n "$ns" addr add "$pa/24" dev "$p"
+	ip -n "$ns" link set "$p" up
+	wait_carrier "" "$h"
+}

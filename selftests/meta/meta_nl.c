@@ -18,7 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
 #include <libmnl/libmnl.h>
+#include <linux/bpf.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -47,14 +52,23 @@ static const char usage[] =
 "  --kind KIND       link kind instead of \"meta\" (e.g. netkit, for the\n"
 "                    reference tests; the numeric options then use KIND's\n"
 "                    attribute numbers only through --u32/--attr)\n"
+"  --attach SPEC     IFLA_META_PROG_ATTACH {FD, DIR [, FLAGS, RELATIVE_ID]}\n"
+"                    SPEC = FD:DIR[:FLAGS[:RELATIVE_ID]]; FD is a number or\n"
+"                    devnull (an open non-BPF file), socket-filter or\n"
+"                    sched-cls (a 2-instruction program of that type,\n"
+"                    loaded here)\n"
+"  --detach DIR:ID[:FLAGS]  IFLA_META_PROG_DETACH {DIR, ID [, FLAGS]}\n"
 "  -h, --help        this text\n"
+"\n"
+"       meta_nl prog-exists ID\n"
+"Exit 0 if BPF program ID exists in the kernel, 1 if not (leak checks).\n"
 "\n"
 "Output: \"ok\" and exit 0 when the kernel accepted the request; otherwise\n"
 "\"error ERRNO STRERROR: EXTACK-MESSAGE\" and exit 1.\n"
 "Exit 2 on usage or local errors.\n";
 
 enum { OPT_U32, OPT_U16, OPT_U8, OPT_PEER, OPT_PEER_RAW, OPT_RAW, OPT_RAW_U32,
-       OPT_KIND };
+       OPT_KIND, OPT_ATTACH, OPT_DETACH };
 
 struct opt_def {
 	const char *name;
@@ -76,6 +90,8 @@ static const struct opt_def defs[] = {
 	{ "attr",	 OPT_RAW, 0 },
 	{ "u32",	 OPT_RAW_U32, 0 },
 	{ "kind",	 OPT_KIND, 0 },
+	{ "attach",	 OPT_ATTACH, IFLA_META_PROG_ATTACH },
+	{ "detach",	 OPT_DETACH, IFLA_META_PROG_DETACH },
 };
 
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))
@@ -94,8 +110,83 @@ static unsigned long parse_num(const char *s, unsigned long max)
 	return v;
 }
 
-static void put_attr(struct nlmsghdr *nlh, const struct opt_def *d,
-		     const char *arg)
+/* Load "r0 = 0; exit" as a program of @type; returns its fd. */
+static int load_tiny_prog(enum bpf_prog_type type)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	union bpf_attr attr;
+	int fd;
+
+	/* Before 5.11 BPF memory is charged against RLIMIT_MEMLOCK. */
+	setrlimit(RLIMIT_MEMLOCK, &unlimited);
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = type;
+	attr.insns = (unsigned long)insns;
+	attr.insn_cnt = 2;
+	attr.license = (unsigned long)"GPL";
+	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	if (fd < 0) {
+		perror("meta_nl: BPF_PROG_LOAD");
+		exit(2);
+	}
+	return fd;
+}
+
+static int spec_fd(const char *what)
+{
+	int fd;
+
+	if (!strcmp(what, "devnull")) {
+		fd = open("/dev/null", O_RDONLY);
+		if (fd < 0) {
+			perror("meta_nl: /dev/null");
+			exit(2);
+		}
+		return fd;
+	}
+	if (!strcmp(what, "socket-filter"))
+		return load_tiny_prog(BPF_PROG_TYPE_SOCKET_FILTER);
+	if (!strcmp(what, "sched-cls"))
+		return load_tiny_prog(BPF_PROG_TYPE_SCHED_CLS);
+	return parse_num(what, INT32_MAX);
+}
+
+/* "A:B:C" -> up to @n fields; returns how many. */
+static int split(char *arg, char **out, int n)
+{
+	int i = 0;
+
+	while (i < n && arg) {
+		out[i++] = arg;
+		arg = strchr(arg, ':');
+		if (arg)
+			*arg++ = '\0';
+	}
+	return i;
+}
+
+static int prog_exists(const char *id)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_id = parse_num(id, UINT32_MAX);
+	fd = syscall(__NR_bpf, BPF_PROG_GET_FD_BY_ID, &attr, sizeof(attr));
+	if (fd >= 0) {
+		close(fd);
+		printf("program %s exists\n", id);
+		return 0;
+	}
+	printf("program %s: %s\n", id, strerror(errno));
+	return errno == ENOENT ? 1 : 2;
+}
+
+static void put_attr(struct nlmsghdr *nlh, const struct opt_def *d, char *arg)
 {
 	static const unsigned char zeros[512];
 	static unsigned char junk[512];
@@ -144,6 +235,39 @@ static void put_attr(struct nlmsghdr *nlh, const struct opt_def *d,
 		break;
 	case OPT_KIND:
 		break;	/* handled in main() */
+	case OPT_ATTACH:
+	case OPT_DETACH: {
+		char *f[4];
+		int nf = split(arg, f, 4);
+
+		if (nf < 2) {
+			fprintf(stderr, "meta_nl: --%s wants at least two fields\n",
+				d->name);
+			exit(2);
+		}
+		nest = mnl_attr_nest_start(nlh, d->type);
+		if (d->kind == OPT_ATTACH) {
+			mnl_attr_put_u32(nlh, IFLA_META_PROG_FD, spec_fd(f[0]));
+			mnl_attr_put_u32(nlh, IFLA_META_PROG_DIR,
+					 parse_num(f[1], UINT32_MAX));
+			if (nf > 2)
+				mnl_attr_put_u32(nlh, IFLA_META_PROG_FLAGS,
+						 parse_num(f[2], UINT32_MAX));
+			if (nf > 3)
+				mnl_attr_put_u32(nlh, IFLA_META_PROG_RELATIVE_ID,
+						 parse_num(f[3], UINT32_MAX));
+		} else {
+			mnl_attr_put_u32(nlh, IFLA_META_PROG_DIR,
+					 parse_num(f[0], UINT32_MAX));
+			mnl_attr_put_u32(nlh, IFLA_META_PROG_ID,
+					 parse_num(f[1], UINT32_MAX));
+			if (nf > 2)
+				mnl_attr_put_u32(nlh, IFLA_META_PROG_FLAGS,
+						 parse_num(f[2], UINT32_MAX));
+		}
+		mnl_attr_nest_end(nlh, nest);
+		break;
+	}
 	}
 }
 
@@ -225,6 +349,8 @@ int main(int argc, char **argv)
 		attrs[nattrs].def = &defs[c - 0x100];
 		attrs[nattrs++].arg = optarg;
 	}
+	if (argc - optind == 2 && !strcmp(argv[optind], "prog-exists"))
+		return prog_exists(argv[optind + 1]);
 	if (argc - optind != 2 ||
 	    (strcmp(argv[optind], "create") && strcmp(argv[optind], "change"))) {
 		fputs(usage, stderr);

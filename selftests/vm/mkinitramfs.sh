@@ -240,11 +240,14 @@ cp -a "$META_REPO/include" "$root/meta/include"
 while read -r f; do
 	[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] && copy_libs "$f"
 done < <(find "$META_REPO/selftests" -type f -perm -u+x)
-# Test helpers built on the host (make -C selftests) need their libraries.
-while read -r elf; do
-	copy_binary "$elf" "/meta/${elf#"$META_REPO"/}"
-done < <(find "$META_REPO/selftests" -type f -perm -u+x -exec sh -c \
-	 'head -c4 "$1" | grep -q "ELF"' _ {} \; -print)
+# The BPF side (make bpf): program objects for the tests, metactl.
+if [ -x "$META_BUILD/bpf/metactl" ]; then
+	mkdir -p "$root/meta/bpf"
+	cp "$META_BUILD"/bpf/*.bpf.o "$root/meta/bpf/"
+	copy_binary "$META_BUILD/bpf/metactl" /usr/sbin/metactl
+elif [ -n "$strict" ]; then
+	die "$META_BUILD/bpf/metactl missing (make bpf)"
+fi
 
 cat > "$root/init" <<'EOT'
 #!/bin/bash

@@ -115,6 +115,7 @@ if [ ! -x "$META_BUILD/iproute2/ip" ] || [ ! -x "$META_BUILD/iproute2/tc" ]; the
 	exit 1
 fi
 host_step selftests make -C "$META_REPO" selftests BUILD="$META_BUILD"
+host_step bpf make -C "$META_REPO" bpf BUILD="$META_BUILD"
 
 # --- per kernel ---------------------------------------------------------------
 

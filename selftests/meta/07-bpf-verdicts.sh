@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# BPF programs on the transmit path: each verdict, the order programs run
+# in and META_NEXT, programs overriding the default policy, a port policy,
+# attaching through metactl and through `ip link set ... bpf`, and the
+# per-direction verdict counters of ethtool -S.
+#
+#   init ns                     pod ns
+#   h0 10.4.0.1/24 <== meta ==> p0 10.4.0.2/24     (programs: peer direction,
+#                                                   i.e. what the pod sends)
+# shellcheck source=lib.sh disable=SC2154
+source ./lib.sh
+
+setup_ns pod
+pair_up "$pod" h0 p0 10.4.0.1 10.4.0.2
+
+pod_ping() { in_ns "$pod" ping -c 3 -i 0.2 -W 1 10.4.0.1; }
+
+# --- META_PASS
+pass=$(attach h0 pass --dir peer)
+check_cond "metactl attach prints the program id ($pass)" grep -qE '^[0-9]+$' <<<"$pass"
+check_eq "the peer direction lists it" "$pass" "$(progs "" h0 peer)"
+check_cond "ip -d link shows it as peer_progs" \
+	grep -q "peer_progs $pass" <<<"$(ip -d link show dev h0)"
+before=$(ethstat "" h0 peer_pass)
+check_ok "pass: the pod reaches the host" pod_ping
+check_cond "pass: counted in peer_pass" test "$(ethstat "" h0 peer_pass)" -ge $((before + 3))
+check_eq "the pod end reports the same counters" \
+	"$(ethstat "" h0 peer_pass)" "$(ethstat "$pod" p0 peer_pass)"
+
+# --- META_DROP
+drop=$(attach h0 drop --dir peer --replace "$pass")
+check_eq "replace: the drop program took pass's place" "$drop" "$(progs "" h0 peer)"
+check_cond "replace: the replaced program was released" prog_gone "$pass"
+before=$(ethstat "" h0 peer_drop)
+txd=$(counter "$pod" p0 tx_dropped)
+check_fail "drop: the pod cannot reach the host" "100% packet loss|No buffer" pod_ping
+check_cond "drop: counted in peer_drop" test "$(ethstat "" h0 peer_drop)" -ge $((before + 3))
+check_cond "drop: counted in p0 tx_dropped" test "$(counter "$pod" p0 tx_dropped)" -ge $((txd + 3))
+
+# --- an unknown verdict, and REDIRECT without a redirect helper
+bad=$(attach h0 bad_verdict --dir peer --replace "$drop")
+before=$(ethstat "" h0 peer_unknown_verdict)
+check_fail "verdict 42: dropped" "100% packet loss|No buffer" pod_ping
+check_cond "verdict 42: counted in peer_unknown_verdict" \
+	test "$(ethstat "" h0 peer_unknown_verdict)" -ge $((before + 3))
+noop=$(attach h0 redirect_noop --dir peer --replace "$bad")
+before=$(ethstat "" h0 peer_redirect_failed)
+check_fail "REDIRECT without a helper call: dropped" "100% packet loss|No buffer" pod_ping
+check_cond "REDIRECT without a helper call: counted in peer_redirect_failed" \
+	test "$(ethstat "" h0 peer_redirect_failed)" -ge $((before + 3))
+check_ok "detach by id" metactl detach h0 --dir peer --id "$noop"
+check_eq "nothing attached any more" "" "$(progs "" h0 peer)"
+
+# --- order and META_NEXT: the first verdict other than NEXT wins
+n1=$(attach h0 next --dir peer)
+d1=$(attach h0 drop --dir peer)
+check_eq "append keeps the order: next, drop" "$n1 $d1" "$(progs "" h0 peer)"
+check_fail "[next, drop]: dropped" "100% packet loss|No buffer" pod_ping
+p1=$(attach h0 pass --dir peer --before "$d1")
+check_eq "before: [next, pass, drop]" "$n1 $p1 $d1" "$(progs "" h0 peer)"
+check_ok "[next, pass, drop]: pass wins" pod_ping
+f1=$(attach h0 drop --dir peer --first)
+check_eq "first: [drop, next, pass, drop]" "$f1 $n1 $p1 $d1" "$(progs "" h0 peer)"
+check_fail "[drop, ...]: drop wins" "100% packet loss|No buffer" pod_ping
+a1=$(attach h0 pass --dir peer --after "$f1")
+check_eq "after: [drop, pass, next, pass, drop]" "$f1 $a1 $n1 $p1 $d1" "$(progs "" h0 peer)"
+check_ok "detach all of one direction" metactl detach h0 --dir peer --all
+check_eq "detach all left nothing" "" "$(progs "" h0 peer)"
+for id in $f1 $a1 $n1 $p1 $d1; do
+	prog_gone "$id" || break
+done
+check_cond "detach all released every program" prog_gone "$id"
+attach h0 next --dir peer >/dev/null
+attach h0 next --dir peer >/dev/null
+check_ok "[next, next]: all NEXT means forward" pod_ping
+metactl detach h0 --dir peer --all
+
+# --- programs decide instead of the policy
+ip link set h0 type meta peer blackhole
+check_fail "peer blackhole, no program: dropped" "100% packet loss|No buffer" pod_ping
+pass=$(attach h0 pass --dir peer)
+check_ok "peer blackhole with a pass program: the program decides" pod_ping
+metactl detach h0 --dir peer --id "$pass"
+check_fail "program detached: the policy applies again" "100% packet loss|No buffer" pod_ping
+ip link set h0 type meta peer forward
+
+# --- the primary direction: programs on what the host sends to the pod
+drop=$(attach h0 drop --dir primary)
+check_eq "the primary direction lists it" "$drop" "$(progs "" h0 primary)"
+check_fail "primary drop: the host cannot reach the pod" "100% packet loss|No buffer" \
+	ping -c 2 -W 1 10.4.0.2
+before=$(ethstat "" h0 peer_pass)
+pod_ping >/dev/null 2>&1 || true
+check_cond "the pod's requests still pass (its direction has no program)" \
+	test "$(ethstat "" h0 peer_pass)" -ge $((before + 3))
+metactl detach h0 --dir primary --all
+
+# --- a port policy: drop TCP to denied ports, pass the rest
+head -c 100000 /dev/urandom >/tmp/meta-pp.$$
+pp=$(attach h0 port_policy --dir peer)
+metactl port deny 5011
+in_ns "" ./tcp_xfer recv 5012 /tmp/meta-pp.$$.ok &
+check_ok "port policy: TCP to an allowed port goes through" \
+	in_ns "$pod" ./tcp_xfer send 10.4.0.1 5012 /tmp/meta-pp.$$
+wait
+check_ok "...and arrives intact" cmp /tmp/meta-pp.$$ /tmp/meta-pp.$$.ok
+timeout 8 ./tcp_xfer recv 5011 /tmp/meta-pp.$$.no &
+rpid=$!
+check_fail "port policy: TCP to a denied port is dropped" ".*" \
+	timeout 5 ip netns exec "$pod" ./tcp_xfer send 10.4.0.1 5011 /tmp/meta-pp.$$
+kill "$rpid" 2>/dev/null || true
+wait || true
+metactl detach h0 --dir peer --id "$pp"
+metactl port allow 5011
+rm -f /tmp/meta-pp.$$*
+
+# --- the same through iproute2
+check_ok "ip link set ... bpf OBJ attaches" \
+	ip link set h0 type meta bpf "$BPF_DIR/drop.bpf.o" sec tc dir peer
+ipid=$(progs "" h0 peer)
+check_cond "ip -d link shows the id ip attached ($ipid)" \
+	grep -q "peer_progs $ipid" <<<"$(ip -d link show dev h0)"
+check_fail "the iproute2-attached drop program drops" "100% packet loss|No buffer" pod_ping
+check_ok "ip link set ... detach id ID" ip link set h0 type meta detach dir peer id "$ipid"
+check_cond "detached through ip: released" prog_gone "$ipid"
+check_ok "traffic flows again" pod_ping

@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The life of attached programs: every refused attach or detach says why
+# and changes nothing; programs are released on detach, on pair deletion
+# and on module unload (their ids vanish from the kernel); attaching and
+# detaching in a loop while traffic flows keeps the kernel healthy.
+# shellcheck source=lib.sh disable=SC2154
+source ./lib.sh
+
+setup_ns pod
+pair_up "$pod" h0 p0 10.5.0.1 10.5.0.2
+PEER=1	# META_PROG_DIR_PEER
+
+# --- refusals, each with a message and no change
+refused_attach() { # DESC MESSAGE CMD...
+	local desc=$1
+	check_fail "$@"
+	check_eq "$desc: nothing attached" "" "$(progs "" h0 peer)$(progs "" h0 primary)"
+}
+refused_attach "a non-BPF fd is refused" "not a BPF program" \
+	"$META_NL" --attach devnull:$PEER change h0
+refused_attach "a socket filter program is refused" "not a BPF program of type SCHED_CLS" \
+	"$META_NL" --attach socket-filter:$PEER change h0
+refused_attach "a closed fd is refused" "not an open file|not a BPF" \
+	"$META_NL" --attach 1000:$PEER change h0
+refused_attach "an unknown direction is refused" "direction must be primary" \
+	"$META_NL" --attach sched-cls:7 change h0
+refused_attach "attach through the peer is refused (meta_nl)" "only be changed through the primary" \
+	in_ns "$pod" "$META_NL" --attach sched-cls:$PEER change p0
+refused_attach "attach through the peer is refused (metactl)" "only be changed through the primary" \
+	metactl -n "$pod" attach p0 "$BPF_DIR/pass.bpf.o" --dir peer
+refused_attach "attach through the peer is refused (ip)" "only be changed through the primary" \
+	in_ns "$pod" ip link set p0 type meta bpf "$BPF_DIR/pass.bpf.o" sec tc
+refused_attach "before an id that is not attached is refused" "relative program id not attached" \
+	"$META_NL" --attach sched-cls:$PEER:1:999999 change h0
+refused_attach "before and after together are refused" "exclude each other" \
+	"$META_NL" --attach sched-cls:$PEER:3:0 change h0
+refused_attach "attach at creation is refused" "after creation" \
+	"$META_NL" --peer px --attach sched-cls:$PEER create hx
+check_cond "...and nothing was created" bash -c "! ip link show dev hx"
+refused_attach "the program list is read-only" "read-only" \
+	"$META_NL" --attr 13:4 change h0
+
+id=$(attach h0 pass --dir peer)
+check_fail "detach of an id that is not attached is refused" "no program with this id" \
+	"$META_NL" --detach $PEER:999999 change h0
+check_fail "detach through the peer is refused" "only be changed through the primary" \
+	in_ns "$pod" "$META_NL" --detach $PEER:"$id" change p0
+check_fail "detach without an id or all is refused" "needs a program id" \
+	"$META_NL" --detach $PEER:0 change h0
+check_eq "after all refusals the program is still attached" "$id" "$(progs "" h0 peer)"
+metactl detach h0 --dir peer --all
+
+# --- the per-direction maximum: 16
+for _ in $(seq 16); do
+	"$META_NL" --attach sched-cls:$PEER change h0 >/dev/null
+done
+check_eq "16 programs attach" 16 "$(progs "" h0 peer | wc -w)"
+check_fail "the 17th is refused" "at most 16 programs" \
+	"$META_NL" --attach sched-cls:$PEER change h0
+check_eq "...and the list is unchanged" 16 "$(progs "" h0 peer | wc -w)"
+ids=$(progs "" h0 peer)
+ip link del h0
+gone=0
+for i in $ids; do prog_gone "$i" && gone=$((gone + 1)); done
+check_eq "deleting the pair released all 16 programs" 16 "$gone"
+
+# --- module unload releases programs too
+pair_up "$pod" h0 p0 10.5.0.1 10.5.0.2
+a=$(attach h0 pass --dir peer)
+b=$(attach h0 next --dir primary)
+check_ok "rmmod with programs attached" rmmod meta
+check_cond "unload released the peer program" prog_gone "$a"
+check_cond "unload released the primary program" prog_gone "$b"
+modprobe meta
+
+# --- attach and detach in a loop while traffic flows
+pair_up "$pod" h0 p0 10.5.0.1 10.5.0.2
+head -c 8000000 /dev/urandom >/tmp/meta-lc.$$
+in_ns "$pod" ./tcp_xfer recv 5031 /tmp/meta-lc.$$.r &
+rpid=$!
+./tcp_xfer send 10.5.0.2 5031 /tmp/meta-lc.$$ &
+spid=$!
+in_ns "$pod" ping -i 0.05 -c 400 -q 10.5.0.1 >/dev/null 2>&1 &
+ppid=$!
+loops=0
+for i in $(seq 30); do
+	x=$(attach h0 pass --dir primary) || break
+	y=$(attach h0 next --dir peer --first) || break
+	metactl detach h0 --dir primary --id "$x" || break
+	metactl detach h0 --dir peer --all || break
+	loops=$i
+done
+wait "$spid" "$rpid" || true
+kill "$ppid" 2>/dev/null || true
+wait || true
+check_eq "30 attach/detach rounds under traffic" 30 "$loops"
+check_ok "the transfer survived them intact" cmp /tmp/meta-lc.$$ /tmp/meta-lc.$$.r
+check_cond "the last detached programs are released" prog_gone "$y"
+rm -f /tmp/meta-lc.$$ /tmp/meta-lc.$$.r

@@ -85,15 +85,20 @@ check_ok "NIC ingress -> pod: remote pings the pod" \
 metactl detach h0 --dir peer --id "$nh"
 
 # --- the same with a FIB lookup in the program (Cilium-style), forwarding on
+# (bpf_fib_lookup refuses when the input device does not forward)
 sysctl -qw net.ipv4.ip_forward=1
+sysctl -qw net.ipv6.conf.all.forwarding=1
 hr=$(attach h0 host_routing --dir peer)
 neigh0=$(ethstat "" h0 peer_redirect_neigh)
-check_ok "fib_lookup + redirect_neigh: pod -> remote" \
+check_ok "fib_lookup + redirect_neigh with next hop: pod -> remote IPv4" \
 	in_ns "$pod" ping -c 3 -i 0.2 -W 2 10.9.0.2
-check_cond "...went through redirect_neigh, not the host stack" \
-	test "$(ethstat "" h0 peer_redirect_neigh)" -ge $((neigh0 + 3))
+check_ok "fib_lookup + redirect_neigh with next hop: pod -> remote IPv6" \
+	in_ns "$pod" ping -6 -c 3 -i 0.2 -W 2 fd00:9::2
+check_cond "...both went through redirect_neigh, not the host stack" \
+	test "$(ethstat "" h0 peer_redirect_neigh)" -ge $((neigh0 + 6))
 metactl detach h0 --dir peer --id "$hr"
 sysctl -qw net.ipv4.ip_forward=0
+sysctl -qw net.ipv6.conf.all.forwarding=0
 
 # --- plain egress redirect: the pod's frames leave through nic0 as they are
 eg=$(attach h0 redirect_egress --dir peer)

@@ -11,6 +11,8 @@
 #   make check                 every selftest on every supported kernel
 #                              (KERNELS="6.12" to pick some)
 #   make checkpatch            checkpatch.pl over the driver sources
+#   make bench                 meta vs veth/netkit/host under QEMU icount
+#                              (BENCH_KERNELS="6.12" to pick; bench/README.md)
 
 SRC	:= $(CURDIR)
 KVER	?= $(shell ls -1 /lib/modules 2>/dev/null | \
@@ -68,6 +70,9 @@ check: deps
 
 checkpatch:
 	$(SRC)/scripts/checkpatch.sh
+
+bench: deps
+	$(SRC)/bench/run.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -21,7 +21,9 @@
 #
 # Environment: META_CACHE (kernel cache, /var/cache/meta), META_BUILD
 # (build directory, ./build), META_VM_APPEND (extra kernel command line),
-# META_VM_SMP / META_VM_MEM (CPUs, MiB).
+# META_VM_SMP / META_VM_MEM (CPUs, MiB), META_VM_ICOUNT=1 (deterministic
+# timing for benchmarks: single-threaded TCG with -icount shift=1,sleep=off
+# and one CPU; off unless set).
 #
 # Output: per kernel a "# kernel KVER" header and the guest's TAP, the
 # harness's own failed checks as "not ok - vm/NAME: ...", per-kernel
@@ -46,7 +48,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--entry) entry=$2; shift 2 ;;
 	-v) verbose=1; shift ;;
-	-h|--help) sed -n '4,29s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,31s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -176,10 +178,19 @@ boot()
 	# TCG only: the machine's /dev/kvm cannot run stock kernels, and
 	# QEMU 7.2's cmpxchg16b emulation corrupts state (shared notes).
 	# No NIC: the guest has no business on any network.
+	# META_VM_ICOUNT: the guest clock follows executed instructions, so
+	# guest-measured rates count instructions, not the host's load.
+	local accel=tcg,thread=multi smp=${META_VM_SMP:-2} icount=()
+	if [ -n "${META_VM_ICOUNT:-}" ] && [ "$META_VM_ICOUNT" != 0 ]; then
+		accel=tcg,thread=single
+		smp=1
+		# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
+		icount=(-icount shift=1,sleep=off)
+	fi
 	# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
 	local qemu=(
-		qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,-cx16
-		-smp "${META_VM_SMP:-2}" -m "${META_VM_MEM:-2048}"
+		qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu qemu64,-cx16
+		-smp "$smp" -m "${META_VM_MEM:-2048}"
 		-kernel "$KIMAGE" -initrd "$dir/initramfs.cpio.gz"
 		-append "$append"
 		-nographic -nodefaults -no-reboot -nic none -monitor none

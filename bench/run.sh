@@ -66,28 +66,17 @@ mkdir -p "$out"
 # fetch_netperf: unpack Debian's netperf into $META_CACHE/bench/netperf.
 fetch_netperf()
 {
-	local dir=$META_CACHE/bench/apt root=$META_CACHE/bench/netperf archive opts deb
+	local root=$META_CACHE/bench/netperf dir deb
 
 	[ -x "$root/usr/bin/netperf" ] && [ -x "$root/usr/bin/netserver" ] && return 0
-	archive=$(system_apt_uris | awk '$1 == "archive" { print $2; exit }')
-	[ -n "$archive" ] || die "no Debian archive URI in /etc/apt/sources*"
-	mkdir -p "$dir"/{state/lists/partial,cache/archives/partial,empty,debs}
-	echo "deb [signed-by=$META_KEYRING] $archive bookworm main non-free" > "$dir/sources.list"
-	[ -e "$dir/status" ] || : > "$dir/status"
-	opts=(
-		-o "Dir::Etc::SourceList=$dir/sources.list"
-		-o "Dir::Etc::SourceParts=$dir/empty"
-		-o "Dir::Etc::Preferences=$dir/empty/none"
-		-o "Dir::Etc::PreferencesParts=$dir/empty"
-		-o "Dir::State=$dir/state"
-		-o "Dir::State::status=$dir/status"
-		-o "Dir::Cache=$dir/cache"
-	)
+	apt_private_setup bookworm "main non-free"
+	dir=$APT_PRIVATE_DIR
+	mkdir -p "$dir/debs" "${root%/*}"
 	log "fetching netperf from bookworm non-free (private apt configuration)"
-	apt-get "${opts[@]}" -q update >&2 || die "apt-get update (bench) failed"
+	apt-get "${APT_OPTS[@]}" -q update >&2 || die "apt-get update (bench) failed"
 	rm -f "$dir"/debs/*.deb
 	! id _apt >/dev/null 2>&1 || chown _apt "$dir/debs"
-	(cd "$dir/debs" && apt-get "${opts[@]}" -q download netperf >&2) ||
+	(cd "$dir/debs" && apt-get "${APT_OPTS[@]}" -q download netperf >&2) ||
 		die "cannot download netperf"
 	rm -rf "$root.new"
 	for deb in "$dir"/debs/netperf_*.deb; do

@@ -41,17 +41,23 @@ static const struct nla_policy meta_prog_policy[IFLA_META_PROG_MAX + 1] = {
 	[IFLA_META_PROG_ID]		= { .type = NLA_U32 },
 };
 
-/* Exact payload sizes: a fixed-size attribute of another length is garbage. */
-static const u8 meta_attr_len[IFLA_META_MAX + 1] = {
-	[IFLA_META_PRIMARY]	= sizeof(u8),
-	[IFLA_META_MODE]	= sizeof(u32),
-	[IFLA_META_POLICY]	= sizeof(u32),
-	[IFLA_META_PEER_POLICY]	= sizeof(u32),
-	[IFLA_META_SCRUB]	= sizeof(u32),
-	[IFLA_META_PEER_SCRUB]	= sizeof(u32),
-	[IFLA_META_HEADROOM]	= sizeof(u16),
-	[IFLA_META_TAILROOM]	= sizeof(u16),
-};
+/*
+ * The exact payload size of a fixed-size attribute, from its policy; 0 for
+ * the others. One of another length is garbage.
+ */
+static int meta_attr_len(int type)
+{
+	switch (meta_policy[type].type) {
+	case NLA_U8:
+		return sizeof(u8);
+	case NLA_U16:
+		return sizeof(u16);
+	case NLA_U32:
+		return sizeof(u32);
+	default:
+		return 0;
+	}
+}
 
 /*
  * rtnetlink parses IFLA_INFO_DATA liberally: unknown attributes are ignored
@@ -84,7 +90,7 @@ static int meta_validate_raw(struct nlattr *tb[], struct netlink_ext_ack *extack
 					    "meta: attribute given more than once");
 			return -EINVAL;
 		}
-		if (meta_attr_len[type] && nla_len(attr) != meta_attr_len[type]) {
+		if (meta_attr_len(type) && nla_len(attr) != meta_attr_len(type)) {
 			NL_SET_ERR_MSG_ATTR(extack, attr,
 					    "meta: attribute has the wrong size");
 			return -EINVAL;

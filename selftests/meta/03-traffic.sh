@@ -29,15 +29,8 @@ tcp_transfer() {
 }
 
 for mode in l3 l2; do
-	ip link add h0 type meta mode "$mode" peer name p0 netns "$pod"
-	# No IPv6 autoconfiguration chatter: the counter checks want quiet.
-	no_ipv6 "" h0
-	no_ipv6 "$pod" p0
-	ip addr add 10.1.0.1/24 dev h0
-	ip link set h0 up
-	ip -n "$pod" addr add 10.1.0.2/24 dev p0
-	ip -n "$pod" link set p0 up
-	wait_carrier "" h0
+	# (pair_up turns IPv6 autoconfiguration off: the counters want quiet)
+	pair_up "$pod" h0 p0 10.1.0.1 10.1.0.2 mode "$mode"
 
 	check_ok "$mode: ping host -> pod" ping -c 3 -i 0.2 -W 2 10.1.0.2
 	check_ok "$mode: ping pod -> host" in_ns "$pod" ping -c 3 -i 0.2 -W 2 10.1.0.1

@@ -216,12 +216,13 @@ ethstat() { in_ns "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { print $2 }'; 
 # prog_gone ID: the kernel no longer knows BPF program ID.
 prog_gone() { ! "$META_NL" prog-exists "$1" >/dev/null; }
 
-# pair_up NS H P HADDR PADDR [ip link add options...]: a meta pair h/p with
-# the peer in NS, addressed /24, up, IPv6 autoconf off, carrier waited for.
+# pair_up NS H P HADDR PADDR [meta options...]: a meta pair h/p (options
+# such as "mode l2" go after "type meta") with the peer in NS, addressed /24,
+# up, IPv6 autoconf off, carrier waited for.
 pair_up() {
 	local ns=$1 h=$2 p=$3 ha=$4 pa=$5
 	shift 5
-	ip link add "$h" "$@" type meta peer name "$p" netns "$ns"
+	ip link add "$h" type meta "$@" peer name "$p" netns "$ns"
 	no_ipv6 "" "$h"
 	no_ipv6 "$ns" "$p"
 	ip addr add "$ha/24" dev "$h"

@@ -249,6 +249,15 @@ elif [ -n "$strict" ]; then
 	die "$META_BUILD/bpf/metactl missing (make bpf)"
 fi
 
+# Optional parts of the image (the CNI plugins, podman, ...): each
+# image.d/*.sh is sourced here, with copy_file/copy_binary/copy_libs, $root,
+# $kver and $strict at hand.
+for part in "$(dirname "${BASH_SOURCE[0]}")"/image.d/*.sh; do
+	[ -r "$part" ] || continue
+	# shellcheck source=/dev/null
+	. "$part"
+done
+
 cat > "$root/init" <<'EOT'
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0

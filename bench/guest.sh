@@ -20,21 +20,30 @@
 # Output: TAP ("ok N - bench: SCENARIO") for the harness, and one line per
 # measurement: "# BENCH scenario,metric,size,run,value".
 #
-# Kernel command line (META_VM_APPEND): bench.time=S (per test, default 3),
+# Kernel command line (META_VM_APPEND): bench.time=S (per test, default 1),
 # bench.runs=N (default 2), bench.sweep=0|1 (message-size sweep, default 1),
 # bench.sweeptime=S (default 1), bench.sweepruns=N (default 1),
-# bench.scenarios=a,b,... (default all).
+# bench.scenarios=a,b,... (default all), bench.sweepscenarios=a,b,...
+# (the scenarios that also get the sweep, default SWEEP_DEFAULT below),
+# bench.debug=1 (guest and host time of every netperf run).
+#
+# Under icount the guest's clocks count instructions; the CMOS RTC still
+# follows the host's clock, so each scenario also reports the host (wall)
+# seconds it took: that is what the run's duration is made of.
 
 set -uo pipefail
 
 BPF=/meta/bpf
 PIN=/sys/fs/bpf/meta
-T=3
+T=1
 RUNS=2
 SWEEP=1
 SWEEPT=1
 SWEEPRUNS=1
 SCEN=
+SWEEP_DEFAULT="host-to-host veth veth-bpf netkit-bpf meta-bpf same-meta-shortcut"
+SWEEPSCEN=
+BENCH_DEBUG=
 # shellcheck disable=SC2013 # the command line is one line of words
 for arg in $(cat /proc/cmdline); do
 	case $arg in
@@ -44,6 +53,8 @@ for arg in $(cat /proc/cmdline); do
 	bench.sweeptime=*) SWEEPT=${arg#*=} ;;
 	bench.sweepruns=*) SWEEPRUNS=${arg#*=} ;;
 	bench.scenarios=*) SCEN=${arg#*=} ;;
+	bench.sweepscenarios=*) SWEEPSCEN=${arg#*=} ;;
+	bench.debug=*) BENCH_DEBUG=${arg#*=} ;;
 	esac
 done
 SIZES="1 4 16 64 256 1024 4096 16384"
@@ -54,6 +65,11 @@ ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - bench: $*"; }
 notok() { tap_n=$((tap_n + 1)); tap_fail=$((tap_fail + 1)); echo "not ok $tap_n - bench: $*"; }
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - bench: $1 # SKIP $2"; }
 note() { echo "# $*"; }
+dbg() { [ -z "$BENCH_DEBUG" ] || note "$@"; }
+# host_now: the host's wall clock in seconds. The CMOS RTC follows the
+# host's clock even under icount, where the guest's own clocks count
+# instructions: it tells where the run's wall time goes.
+host_now() { cat /sys/class/rtc/rtc0/since_epoch 2>/dev/null || echo 0; }
 result() { echo "# BENCH $1,$2,$3,$4,$5"; }
 
 has_netkit=
@@ -176,9 +192,11 @@ setup() {
 
 # np NAME METRIC SIZE RUN SECONDS netperf-args...: one measurement.
 np() {
-	local name=$1 metric=$2 size=$3 run=$4 t=$5 v
+	local name=$1 metric=$2 size=$3 run=$4 t=$5 v g0 w0
 	shift 5
+	g0=$(cut -d" " -f1 /proc/uptime) w0=$(host_now)
 	v=$(x "$SRC" netperf -H "$DIP" -l "$t" -P 0 "$@" 2>&1 | tail -n 1 | tr -d ' \r')
+	dbg "$name $metric $size: guest $g0 .. $(cut -d" " -f1 /proc/uptime), host $(($(host_now) - w0)) s"
 	case $v in
 	[0-9]*) result "$name" "$metric" "$size" "$run" "$v" ;;
 	*) note "$name $metric size $size run $run failed: $v"; return 1 ;;
@@ -211,12 +229,14 @@ measure() {
 		notok "$s: $SRC reaches $DIP"
 		return
 	fi
+	dbg "$s: set up at +$(($(date +%s) - t0)) s guest, +$(($(host_now) - h0)) s host"
 	for r in $(seq 1 "$RUNS"); do
 		np "$s" TCP_RR 1 "$r" "$T" -t TCP_RR -- -r 1,1 -o THROUGHPUT || failed=1
 		np "$s" TCP_CRR 1 "$r" "$T" -t TCP_CRR -- -r 1,1 -o THROUGHPUT || failed=1
 		np "$s" TCP_STREAM 16384 "$r" "$T" -t TCP_STREAM -- -m 16384 -o THROUGHPUT || failed=1
 	done
-	if [ "$SWEEP" = 1 ]; then
+	dbg "$s: main done at +$(($(date +%s) - t0)) s guest, +$(($(host_now) - h0)) s host"
+	if [ "$SWEEP" = 1 ] && [[ " $sweep_want " == *" $s "* ]]; then
 		for r in $(seq 1 "$SWEEPRUNS"); do
 			for sz in $SIZES; do
 				[ "$sz" = 1 ] || np "$s" TCP_RR "$sz" "$r" "$SWEEPT" -t TCP_RR -- -r "$sz,$sz" -o THROUGHPUT || failed=1
@@ -231,9 +251,13 @@ measure() {
 all="host-to-host veth veth-bpf netkit netkit-bpf meta meta-bpf same-veth same-netkit same-meta same-meta-shortcut"
 want=${SCEN//,/ }
 want=${want:-$all}
-note "bench on $(uname -r): $T s per test, $RUNS runs, sweep $SWEEP ($SWEEPRUNS x ${SWEEPT} s), scenarios: $want"
+sweep_want=${SWEEPSCEN//,/ }
+sweep_want=${sweep_want:-$SWEEP_DEFAULT}
+note "bench on $(uname -r): $T s per test, $RUNS runs, scenarios: $want"
+note "sweep $SWEEP ($SWEEPRUNS x ${SWEEPT} s per point) on: $sweep_want"
+note "guest up $(cut -d" " -f1 /proc/uptime) s at start, host clock $(host_now)"
 for s in $want; do
-	t0=$(date +%s)
+	t0=$(date +%s) h0=$(host_now)
 	case $s in
 	netkit|same-netkit|netkit-bpf)
 		if [ -z "$has_netkit" ]; then
@@ -244,7 +268,7 @@ for s in $want; do
 		fi ;;
 	*) measure "$s" ;;
 	esac
-	note "$s took $(($(date +%s) - t0)) s of guest time"
+	note "$s took $(($(date +%s) - t0)) s of guest time, $(($(host_now) - h0)) s of host time"
 done
 teardown
 echo "1..$tap_n"

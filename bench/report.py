@@ -7,6 +7,7 @@ targets) and gnuplot charts. Called by bench/run.sh."""
 import argparse
 import csv
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -15,6 +16,8 @@ from collections import defaultdict
 ORDER = ["host-to-host", "veth", "veth-bpf", "netkit", "netkit-bpf", "meta",
          "meta-bpf", "same-veth", "same-netkit", "same-meta",
          "same-meta-shortcut"]
+PAIRS = [("meta", "netkit"), ("meta-bpf", "netkit-bpf"),
+         ("same-meta", "same-netkit")]
 DESC = {
     "host-to-host": "host-to-host (node to node, no pod)",
     "veth": "veth, default (node stack routes)",
@@ -45,21 +48,158 @@ def ratio(a, b):
     return f"{a / b:.3f}"
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--kernel", required=True)
-    ap.add_argument("--kver", default="")
-    ap.add_argument("--csv", required=True)
-    ap.add_argument("--md", required=True)
-    ap.add_argument("--notes", default="")
-    ap.add_argument("--png-prefix", default="")
-    a = ap.parse_args()
-
-    data = defaultdict(dict)        # (scen, metric, size) -> {run: value}
-    with open(a.csv) as f:
+def load(path):
+    """CSV -> {(scenario, metric, size): {run: value}}."""
+    data = defaultdict(dict)
+    with open(path) as f:
         for row in csv.DictReader(f):
             data[(row["scenario"], row["metric"], row["size"])][row["run"]] = \
                 float(row["value"])
+    return data
+
+
+def mean_of(data, s, m, z):
+    d = data.get((s, m, z))
+    return sum(d.values()) / len(d) if d else None
+
+
+def spread(data, keys):
+    """Largest (max - min) / mean over the runs of keys, and where."""
+    worst = (0.0, None)
+    for k in keys:
+        d = data.get(k, {})
+        if len(d) < 2:
+            continue
+        v = list(d.values())
+        sp = (max(v) - min(v)) / (sum(v) / len(v))
+        if sp > worst[0]:
+            worst = (sp, k)
+    return worst
+
+
+def gap(data, s, m, z):
+    """Share of the veth-default -> host-to-host gap that s closes."""
+    h2h, veth, v = (mean_of(data, x, m, z) for x in ("host-to-host", "veth", s))
+    if None in (h2h, veth, v) or h2h == veth:
+        return None
+    return (v - veth) / (h2h - veth)
+
+
+def sweep_keys(data):
+    """(metric, size) of the sweep points measured for both of a pair."""
+    return sorted({(k[1], k[2]) for k in data
+                   if k[1] in ("TCP_RR", "TCP_STREAM")}, key=lambda x: (x[0], int(x[1])))
+
+
+def meta_vs_netkit(data):
+    """meta / netkit ratio of every row measured for both: main metrics of
+    the three pairs and the sweep points. [(ratio, label)]."""
+    out = []
+    for x, y in PAIRS:
+        for m, z in sweep_keys(data) + [("TCP_CRR", "1")]:
+            mx, my = mean_of(data, x, m, z), mean_of(data, y, m, z)
+            if mx is None or my is None or not my:
+                continue
+            out.append((mx / my, f"{x}/{y} {m} {z}"))
+    return out
+
+
+def summary(results, path):
+    # <kernel>.csv only: other tools keep their own CSVs next to these.
+    kernels = sorted((f[:-4] for f in os.listdir(results)
+                      if re.fullmatch(r"[0-9]+(\.[0-9]+)*\.csv", f)),
+                     key=lambda k: [int(x) for x in k.split(".")], reverse=True)
+    datas = {k: load(os.path.join(results, k + ".csv")) for k in kernels}
+    out = ["## Summary: every kernel\n",
+           "Mean of the runs of each scenario (netperf under QEMU icount, one "
+           "boot per kernel); in brackets the ratio to host-to-host. "
+           "Per-kernel tables, sweeps and path counters: " +
+           ", ".join(f"[{k}.md]({k}.md)" for k in kernels) + ".\n"]
+    for m, z, title in MAIN:
+        out.append(f"### {title}\n")
+        out.append("| scenario | " + " | ".join(kernels) + " |")
+        out.append("|---|" + "---:|" * len(kernels))
+        for s in ORDER:
+            cells = []
+            for k in kernels:
+                v, h = mean_of(datas[k], s, m, z), mean_of(datas[k], "host-to-host", m, z)
+                cells.append("n/a" if v is None else
+                             f"{fmt(v)} ({v / h:.3f})" if h else fmt(v))
+            out.append(f"| {s} | " + " | ".join(cells) + " |")
+        out.append("")
+    out.append("### Targets of issue 4\n")
+    out.append("| target | " + " | ".join(kernels) + " |")
+    out.append("|---|" + "---|" * len(kernels))
+    row = []
+    for k in kernels:
+        r = meta_vs_netkit(datas[k])
+        main = [x for x in r if x[1].split()[1:] in
+                (["TCP_RR", "1"], ["TCP_CRR", "1"], ["TCP_STREAM", "16384"])]
+        if not r:
+            row.append("n/a (no netkit)")
+            continue
+        lo = min(main)
+        met = sum(1 for x in r if x[0] >= 0.98)
+        row.append(f"{'met' if lo[0] >= 0.98 else 'NOT met'}: lowest main row "
+                   f"{lo[0]:.3f} ({lo[1]}); {met} of {len(r)} rows incl. sweep ≥ 0.98")
+    out.append("| meta ≥ 0.98 × netkit, every row | " + " | ".join(row) + " |")
+    for m, z in (("TCP_RR", "1"), ("TCP_STREAM", "16384")):
+        row = []
+        for k in kernels:
+            g = {s: gap(datas[k], s, m, z) for s in ("meta-bpf", "netkit-bpf", "veth-bpf")}
+            if g["meta-bpf"] is None:
+                row.append("n/a")
+                continue
+            others = ", ".join(f"{s} {100 * v:.0f} %" for s, v in g.items()
+                               if s != "meta-bpf" and v is not None)
+            row.append(f"{100 * g['meta-bpf']:.0f} % "
+                       f"({'met' if g['meta-bpf'] >= 0.9 else 'NOT met'}; {others})")
+        out.append(f"| {m}: meta-bpf closes ≥ 90 % of the veth → host-to-host gap | " +
+                   " | ".join(row) + " |")
+    for m, z in (("TCP_RR", "1"), ("TCP_STREAM", "16384")):
+        row = []
+        for k in kernels:
+            x = mean_of(datas[k], "same-meta-shortcut", m, z)
+            y = mean_of(datas[k], "same-netkit", m, z)
+            v = mean_of(datas[k], "same-veth", m, z)
+            if x is None:
+                row.append("n/a")
+            elif y is None:
+                row.append(f"n/a (no netkit); {x / v:.3f} × same-veth" if v else "n/a")
+            else:
+                row.append(f"{x / y:.3f} ({'met' if x > y else 'NOT met'})")
+        out.append(f"| {m}: same node, meta + shortcut > netkit | " + " | ".join(row) + " |")
+    row = []
+    for k in kernels:
+        keys = [(s, m, z) for s in ORDER for m, z, _ in MAIN]
+        sp, where = spread(datas[k], keys)
+        row.append(f"{100 * sp:.2f} % ({where[0]} {where[1]})" if where else "n/a")
+    out.append("| run-to-run spread, largest of the main rows | " + " | ".join(row) + " |")
+    out.append("")
+    with open(path, "w") as f:
+        f.write("\n".join(out))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kernel")
+    ap.add_argument("--kver", default="")
+    ap.add_argument("--csv")
+    ap.add_argument("--md")
+    ap.add_argument("--notes", default="")
+    ap.add_argument("--png-prefix", default="")
+    ap.add_argument("--summary", help="write the all-kernel summary here")
+    ap.add_argument("--results", help="directory of the <kernel>.csv files")
+    a = ap.parse_args()
+    if a.summary:
+        if not a.results:
+            ap.error("--summary needs --results")
+        summary(a.results, a.summary)
+        return
+    if not (a.kernel and a.csv and a.md):
+        ap.error("--kernel, --csv and --md are required")
+
+    data = load(a.csv)
     runs = sorted({r for d in data.values() for r in d}, key=int)
     scen = [s for s in ORDER if any(k[0] == s for k in data)]
     scen += sorted({k[0] for k in data} - set(scen))
@@ -72,8 +212,7 @@ def main():
                     na.append((s, line[5:].split(":", 1)[1].strip()))
 
     def mean(s, m, z):
-        d = data.get((s, m, z))
-        return sum(d.values()) / len(d) if d else None
+        return mean_of(data, s, m, z)
 
     out = []
     out.append(f"## Kernel {a.kernel} ({a.kver})\n")
@@ -105,24 +244,30 @@ def main():
     # Targets.
     out.append("### Targets\n")
     for m, z, title in MAIN:
-        pairs = [("meta", "netkit"), ("meta-bpf", "netkit-bpf"),
-                 ("same-meta", "same-netkit")]
-        for x, y in pairs:
+        for x, y in PAIRS:
             mx, my = mean(x, m, z), mean(y, m, z)
             if mx is None or my is None:
                 continue
             r = mx / my
             out.append(f"- {m}: {x} / {y} = {r:.3f} "
                        f"({'met' if r >= 0.98 else 'NOT met'}: ≥ 0.98)")
+    if not meta_vs_netkit(data):
+        out.append("- meta / netkit: n/a (no netkit figures" +
+                   ("; the kernel has no netkit)" if na else ")"))
+    sw = [x for x in meta_vs_netkit(data) if x[1].split()[1:] not in
+          (["TCP_RR", "1"], ["TCP_CRR", "1"], ["TCP_STREAM", "16384"])]
+    if sw:
+        low = sorted(x for x in sw if x[0] < 0.98)
+        out.append(f"- sweep: meta / netkit ≥ 0.98 on {len(sw) - len(low)} of "
+                   f"{len(sw)} points" + (": below, " + ", ".join(
+                       f"{l} {r:.3f}" for r, l in low) if low else ""))
     for m, z, _ in MAIN:
         if m == "TCP_CRR":
             continue
-        h2h, veth = mean("host-to-host", m, z), mean("veth", m, z)
         for s in ("veth-bpf", "meta-bpf", "netkit-bpf"):
-            v = mean(s, m, z)
-            if None in (h2h, veth, v) or h2h == veth:
+            g = gap(data, s, m, z)
+            if g is None:
                 continue
-            g = (v - veth) / (h2h - veth)
             tgt = f" ({'met' if g >= 0.9 else 'NOT met'}: ≥ 90%)" if s == "meta-bpf" else ""
             out.append(f"- {m}: {s} closes {100 * g:.0f}% of the veth-default → "
                        f"host-to-host gap{tgt}")
@@ -130,10 +275,17 @@ def main():
         if x is not None and y is not None:
             out.append(f"- {m}: same-node meta + shortcut / netkit = {x / y:.3f} "
                        f"({'met' if x > y else 'NOT met'}: > 1)")
+    sp, where = spread(data, [(s, m, z) for s in scen for m, z, _ in MAIN])
+    if where:
+        out.append(f"- run-to-run spread of the main rows: at most {100 * sp:.2f}% "
+                   f"({where[0]} {where[1]})")
     out.append("")
 
     # Sweep.
     sizes = sorted({int(k[2]) for k in data if k[1] in ("TCP_RR", "TCP_STREAM")})
+    # Scenarios with a sweep: more sizes than the main rows' two.
+    swscen = [s for s in scen if len({k[2] for k in data if k[0] == s and
+                                      k[1] in ("TCP_RR", "TCP_STREAM")}) > 2]
     if len(sizes) > 2:
         for m, title, conv in (("TCP_RR", "TCP latency (µs per round trip = 1e6 / TCP_RR, request = response = size)",
                                 lambda v: 1e6 / v),
@@ -141,7 +293,7 @@ def main():
             out.append(f"### Sweep: {title}\n")
             out.append("| scenario | " + " | ".join(str(z) for z in sizes) + " |")
             out.append("|---|" + "---:|" * len(sizes))
-            for s in scen:
+            for s in swscen:
                 cells = []
                 for z in sizes:
                     v = mean(s, m, str(z))
@@ -190,7 +342,7 @@ plot '{tmp}/main.dat' using 2:xtic(1) title 'TCP_RR', '' using 3 title 'TCP_CRR'
             for m, name, ylabel, conv in (("TCP_RR", "latency", "µs per round trip", lambda v: 1e6 / v),
                                           ("TCP_STREAM", "bandwidth", "Mbit/s", lambda v: v)):
                 plots = []
-                for i, s in enumerate(scen):
+                for i, s in enumerate(swscen):
                     fn = f"{tmp}/{name}-{i}.dat"
                     with open(fn, "w") as f:
                         for z in sizes:

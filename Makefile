@@ -7,11 +7,13 @@
 #   make install               install meta.ko for $(KVER) and run depmod
 #   make iproute2              build `ip` that knows the meta kind
 #   make bpf                   BPF programs, libmeta and metactl (build/bpf)
+#   make cni                   the CNI plugin (build/cni/meta; cni/README.md)
 #   make demo                  boot a VM and show a meta pair at work
 #   make check                 every selftest on every supported kernel
 #                              (KERNELS="6.12" to pick some)
 #   make checkpatch            checkpatch.pl over the driver sources
-#   make bench                 meta vs veth/netkit/host under QEMU icount
+#   make bench                 meta vs veth/netkit/host under QEMU icount, then
+#                              CNI pod ADD/DEL latency, meta vs ptp (bench/cni.sh)
 #                              (BENCH_KERNELS="6.12" to pick; bench/README.md)
 
 SRC	:= $(CURDIR)
@@ -28,7 +30,7 @@ KMAKE_ARGS ?=
 MODULE_SRCS := Kbuild Kconfig $(shell find driver include -type f -name '*.[ch]' -o \
 		-type f -name Kbuild -o -type f -name '*.sh' 2>/dev/null)
 
-.PHONY: all module install iproute2 selftests bpf demo check bench checkpatch clean deps
+.PHONY: all module install iproute2 selftests bpf cni demo check bench checkpatch clean deps
 
 all: module
 
@@ -60,6 +62,10 @@ selftests:
 bpf:
 	$(MAKE) -C $(SRC)/bpf BUILD=$(BUILD)
 
+# The CNI plugin, linked with libmeta, into $(BUILD)/cni.
+cni: bpf
+	$(MAKE) -C $(SRC)/cni BUILD=$(BUILD)
+
 demo: deps
 	$(MAKE) selftests
 	$(SRC)/selftests/vm/run.sh --demo
@@ -73,6 +79,7 @@ checkpatch:
 
 bench: deps
 	$(SRC)/bench/run.sh
+	$(SRC)/bench/cni.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -15,7 +15,8 @@
 #   --kernels LIST    kernels to test (default: $KERNELS, else the table's
 #                     default ones)
 #   --timeout S       wall-clock limit per VM (default: $META_VM_TIMEOUT or
-#                     900 for tests, 600 for the demo)
+#                     2400 for tests, 600 for the demo; the CNI load
+#                     tests take minutes per kernel under TCG)
 #   --entry PATH      run PATH (a path inside the guest) instead
 #   -v                also show each guest console live
 #
@@ -61,7 +62,7 @@ if [ -n "$demo" ]; then
 	kernels=${kernels##* }	# the newest
 	timeout=${timeout:-600}
 fi
-timeout=${timeout:-900}
+timeout=${timeout:-2400}
 [ "$timeout" -ge 30 ] 2>/dev/null || die "--timeout must be a number of seconds >= 30"
 
 # The guest's own watchdog fires first, so that a hung test still yields
@@ -118,6 +119,7 @@ if [ ! -x "$META_BUILD/iproute2/ip" ] || [ ! -x "$META_BUILD/iproute2/tc" ]; the
 fi
 host_step selftests make -C "$META_REPO" selftests BUILD="$META_BUILD"
 host_step bpf make -C "$META_REPO" bpf BUILD="$META_BUILD"
+host_step cni make -C "$META_REPO" cni BUILD="$META_BUILD"
 
 # --- per kernel ---------------------------------------------------------------
 

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The network configuration on stdin (README.md, "Network configuration"):
+ * parsed with jansson, checked completely before anything is touched, so
+ * a bad config never leaves half a pod behind.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "meta_cni.h"
+
+const char *const cni_versions[] = {
+	"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0",
+};
+const size_t cni_nversions = ARRAY_SIZE(cni_versions);
+
+int cni_version_index(const char *v)
+{
+	size_t i;
+
+	for (i = 0; v && i < cni_nversions; i++)
+		if (!strcmp(v, cni_versions[i]))
+			return i;
+	return -1;
+}
+
+int cni_version_cmp(const char *a, const char *b)
+{
+	unsigned int x[3] = {}, y[3] = {};
+	int i;
+
+	sscanf(a, "%u.%u.%u", &x[0], &x[1], &x[2]);
+	sscanf(b, "%u.%u.%u", &y[0], &y[1], &y[2]);
+	for (i = 0; i < 3; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+/* A string member: NULL and 0 if absent, -1 (recorded) if not a string. */
+static int get_str(json_t *obj, const char *where, const char *key,
+		   bool required, const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v && !required)
+		return 0;
+	if (!json_is_string(v) || !*json_string_value(v))
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"%s\"%s\" %s", where, key,
+				v ? "must be a non-empty string" : "is missing");
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int parse_one(json_t *o, const char *dir, struct bpf_prog_conf *p)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(o))
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"bpf.%s must be an object {\"object\", \"section\" or \"program\"} or a list of them",
+				dir);
+	json_object_foreach(o, key, v) {
+		if (strcmp(key, "object") && strcmp(key, "section") &&
+		    strcmp(key, "program"))
+			return cni_fail(CNI_ERR_CONFIG, NULL,
+					"bpf.%s: unknown key \"%s\" (object, section, program)",
+					dir, key);
+	}
+	if (get_str(o, "bpf.", "object", true, &p->object) ||
+	    get_str(o, "bpf.", "section", false, &p->section) ||
+	    get_str(o, "bpf.", "program", false, &p->program))
+		return -1;
+	if (p->section && p->program)
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"bpf.%s: give \"section\" or \"program\", not both",
+				dir);
+	return 0;
+}
+
+/* One program, or a list of them that run in the order given. */
+static int parse_prog(json_t *bpf, const char *dir, struct cni_conf *c,
+		      int d)
+{
+	json_t *o = json_object_get(bpf, dir), *e;
+	size_t i;
+
+	if (!o)
+		return 0;
+	if (!json_is_array(o)) {
+		c->nprogs[d] = 1;
+		return parse_one(o, dir, &c->prog[d][0]);
+	}
+	if (!json_array_size(o) || json_array_size(o) > META_CNI_PROGS)
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"bpf.%s: a list of 1 to %d programs", dir,
+				META_CNI_PROGS);
+	json_array_foreach(o, i, e)
+		if (parse_one(e, dir, &c->prog[d][i]))
+			return -1;
+	c->nprogs[d] = json_array_size(o);
+	return 0;
+}
+
+/* The "bpf" block; unknown keys are refused: a typo would silently do nothing. */
+static int parse_bpf(struct cni_conf *c)
+{
+	json_t *bpf = json_object_get(c->root, "bpf"), *v;
+	const char *key;
+
+	if (!bpf)
+		return 0;
+	if (!json_is_object(bpf))
+		return cni_fail(CNI_ERR_CONFIG, NULL, "\"bpf\" must be an object");
+	json_object_foreach(bpf, key, v) {
+		if (strcmp(key, "pinDir") && strcmp(key, "peer") &&
+		    strcmp(key, "primary") && strcmp(key, "registerPods"))
+			return cni_fail(CNI_ERR_CONFIG, NULL,
+					"bpf: unknown key \"%s\" (pinDir, peer, primary, registerPods)",
+					key);
+	}
+	c->has_bpf = true;
+	c->register_pods = true;
+	if (get_str(bpf, "bpf.", "pinDir", false, &c->pin_dir) ||
+	    parse_prog(bpf, "primary", c, BPF_PRIMARY) ||
+	    parse_prog(bpf, "peer", c, BPF_PEER))
+		return -1;
+	if (c->pin_dir && c->pin_dir[0] != '/')
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"bpf.pinDir must be an absolute path, not '%s'",
+				c->pin_dir);
+	v = json_object_get(bpf, "registerPods");
+	if (v && !json_is_boolean(v))
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"bpf.registerPods must be true or false");
+	if (v)
+		c->register_pods = json_is_true(v);
+	return 0;
+}
+
+static int parse_fields(struct cni_conf *c, enum cni_cmd cmd)
+{
+	json_t *v, *ipam;
+
+	v = json_object_get(c->root, "cniVersion");
+	if (!json_is_string(v))
+		return cni_fail(CNI_ERR_VERSION, NULL,
+				"\"cniVersion\" %s (supported: 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0)",
+				v ? "must be a string" : "is missing");
+	c->version = json_string_value(v);
+	if (cni_version_index(c->version) < 0)
+		return cni_fail(CNI_ERR_VERSION, NULL,
+				"cniVersion \"%s\" is not supported (supported: 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0)",
+				c->version);
+	if (get_str(c->root, "", "name", true, &c->name) ||
+	    get_str(c->root, "", "type", true, &c->type))
+		return -1;
+
+	/* STATUS needs nothing else: it must not fail on an odd IPAM block. */
+	if (cmd == CMD_STATUS)
+		return 0;
+
+	ipam = json_object_get(c->root, "ipam");
+	if (!json_is_object(ipam))
+		return cni_fail(CNI_ERR_CONFIG, NULL, "\"ipam\" %s",
+				ipam ? "must be an object" : "is missing");
+	if (get_str(ipam, "ipam.", "type", true, &c->ipam_type))
+		return -1;
+	if (strchr(c->ipam_type, '/'))
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"ipam.type '%s' must be a plugin name, not a path",
+				c->ipam_type);
+
+	v = json_object_get(c->root, "mode");
+	if (v && (!json_is_string(v) ||
+		  (strcmp(json_string_value(v), "l3") &&
+		   strcmp(json_string_value(v), "l2"))))
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"\"mode\" must be \"l3\" or \"l2\"");
+	c->l2 = v && !strcmp(json_string_value(v), "l2");
+
+	v = json_object_get(c->root, "mtu");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 68 ||
+		  json_integer_value(v) > 65535))
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"\"mtu\" must be an integer from 68 to 65535");
+	c->mtu = v ? json_integer_value(v) : 0;
+
+	if (parse_bpf(c))
+		return -1;
+
+	v = json_object_get(c->root, "prevResult");
+	if (v && !json_is_object(v))
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"\"prevResult\" must be an object");
+	c->prev_result = v;
+
+	if (cmd == CMD_GC) {
+		v = json_object_get(c->root, "cni.dev/valid-attachments");
+		if (v && !json_is_array(v))
+			return cni_fail(CNI_ERR_CONFIG, NULL,
+					"\"cni.dev/valid-attachments\" must be an array");
+		c->valid_attachments = v;
+	}
+	return 0;
+}
+
+int conf_parse(struct cni_conf *c, const char *text, enum cni_cmd cmd)
+{
+	json_error_t jerr;
+
+	memset(c, 0, sizeof(*c));
+	c->root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!c->root)
+		return cni_fail(CNI_ERR_DECODE, NULL,
+				"config on stdin is not valid JSON: line %d column %d: %s",
+				jerr.line, jerr.column, jerr.text);
+	if (!json_is_object(c->root))
+		return cni_fail(CNI_ERR_DECODE, NULL,
+				"config on stdin must be a JSON object");
+	return parse_fields(c, cmd);
+}
+
+void conf_free(struct cni_conf *c)
+{
+	json_decref(c->root);
+	c->root = NULL;
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * meta CNI plugin: entry point. Reads the environment and the config on
+ * stdin, runs the command, prints the result or the error on stdout
+ * (README.md is the contract). Logs go to stderr.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "meta_cni.h"
+
+struct cni_error cni_err;
+
+int cni_fail(int code, const char *details, const char *fmt, ...)
+{
+	va_list ap;
+
+	/* The first failure is what the runtime hears about. */
+	if (cni_err.code)
+		return -1;
+	cni_err.code = code;
+	va_start(ap, fmt);
+	vsnprintf(cni_err.msg, sizeof(cni_err.msg), fmt, ap);
+	va_end(ap);
+	snprintf(cni_err.details, sizeof(cni_err.details), "%s",
+		 details ? details : "");
+	return -1;
+}
+
+void cni_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("meta: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const struct {
+	const char *name;
+	enum cni_cmd cmd;
+} commands[] = {
+	{ "ADD", CMD_ADD }, { "DEL", CMD_DEL }, { "CHECK", CMD_CHECK },
+	{ "GC", CMD_GC }, { "STATUS", CMD_STATUS }, { "VERSION", CMD_VERSION },
+};
+
+/* The CNI spec's rules: what the kernel would refuse, plus ':' (aliases). */
+static bool ifname_valid(const char *s)
+{
+	if (!*s || strlen(s) > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || *s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* Alphanumerics, '_', '.', '-', starting with an alphanumeric. */
+static bool containerid_valid(const char *s)
+{
+	const char *p;
+
+	if (!*s || !strchr("0123456789abcdefghijklmnopqrstuvwxyz"
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ", *s))
+		return false;
+	for (p = s; *p; p++)
+		if (!strchr("0123456789abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ_.-", *p))
+			return false;
+	return true;
+}
+
+static const char *env_get(const char *name, bool required)
+{
+	const char *v = getenv(name);
+
+	if (v && !*v)
+		v = NULL;
+	if (!v && required)
+		cni_fail(CNI_ERR_ENV, NULL, "%s is not set", name);
+	return v;
+}
+
+static int env_parse(struct cni_env *env)
+{
+	enum cni_cmd c;
+	bool add_check;
+	size_t i;
+
+	memset(env, 0, sizeof(*env));
+	env->command = env_get("CNI_COMMAND", true);
+	if (!env->command)
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(env->command, commands[i].name))
+			break;
+	if (i == ARRAY_SIZE(commands))
+		return cni_fail(CNI_ERR_ENV, NULL,
+				"CNI_COMMAND '%s' is not one of ADD, DEL, CHECK, GC, STATUS, VERSION",
+				env->command);
+	env->cmd = c = commands[i].cmd;
+	if (c == CMD_VERSION || c == CMD_STATUS)
+		return 0;
+
+	env->path = env_get("CNI_PATH", true);
+	if (!env->path)
+		return -1;
+	if (c == CMD_GC)
+		return 0;
+
+	add_check = c == CMD_ADD || c == CMD_CHECK;
+	env->containerid = env_get("CNI_CONTAINERID", true);
+	env->netns = env_get("CNI_NETNS", add_check);
+	env->ifname = env_get("CNI_IFNAME", true);
+	if (!env->containerid || (add_check && !env->netns) || !env->ifname)
+		return -1;
+	if (!containerid_valid(env->containerid))
+		return cni_fail(CNI_ERR_ENV, NULL,
+				"CNI_CONTAINERID '%s' is invalid: letters, digits, '_.-', starting with a letter or digit",
+				env->containerid);
+	if (!ifname_valid(env->ifname))
+		return cni_fail(CNI_ERR_ENV, NULL,
+				"CNI_IFNAME '%s' is not a valid interface name (1 to 15 characters, no '/', ':' or spaces)",
+				env->ifname);
+	return 0;
+}
+
+static char *read_stdin(void)
+{
+	size_t len = 0, size = 4096;
+	char *buf = malloc(size), *n;
+	ssize_t r;
+
+	while (buf) {
+		if (len + 1 >= size) {
+			n = realloc(buf, size *= 2);
+			if (!n)
+				break;
+			buf = n;
+		}
+		r = read(STDIN_FILENO, buf + len, size - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r < 0)
+				cni_log("reading stdin: %s", strerror(errno));
+			buf[len] = '\0';
+			return buf;
+		}
+		len += r;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* The version an error is reported in: the config's if we can speak it. */
+static const char *error_version(const char *text)
+{
+	static char v[16];
+	json_t *root, *jv;
+
+	root = json_loads(text, 0, NULL);
+	jv = json_object_get(root, "cniVersion");
+	if (json_is_string(jv) && cni_version_index(json_string_value(jv)) >= 0)
+		snprintf(v, sizeof(v), "%s", json_string_value(jv));
+	else
+		snprintf(v, sizeof(v), "%s", CNI_VERSION_LATEST);
+	json_decref(root);
+	return v;
+}
+
+/*
+ * VERSION answers in the version asked for; no or an unknown cniVersion
+ * gets the latest, so that a runtime can always learn what we support.
+ */
+static int cmd_version(const char *text)
+{
+	const char *v = error_version(text);
+	json_t *out, *list;
+	size_t i;
+
+	list = json_array();
+	for (i = 0; i < cni_nversions; i++)
+		json_array_append_new(list, json_string(cni_versions[i]));
+	out = json_pack("{s:s, s:o}", "cniVersion", v, "supportedVersions",
+			list);
+	return result_print(out);
+}
+
+/* Usable when loaded: module autoloading is the runtime's distro's job. */
+static int cmd_status(void)
+{
+	if (access("/sys/module/meta", F_OK) < 0)
+		return cni_fail(CNI_ERR_STATUS, NULL,
+				"the meta kernel module is not loaded (/sys/module/meta: %s; modprobe meta)",
+				strerror(errno));
+	return 0;
+}
+
+/* GC and STATUS exist since 1.1.0; older configs must not use them. */
+static int need_11(const struct cni_conf *conf, const char *cmd)
+{
+	if (cni_version_cmp(conf->version, "1.1.0") < 0)
+		return cni_fail(CNI_ERR_VERSION, NULL,
+				"%s needs cniVersion 1.1.0 (config has %s)",
+				cmd, conf->version);
+	return 0;
+}
+
+static int run(const struct cni_env *env, const char *text)
+{
+	struct cni_conf conf;
+	int ret;
+
+	if (conf_parse(&conf, text, env->cmd) < 0) {
+		conf_free(&conf);
+		return -1;
+	}
+	switch (env->cmd) {
+	case CMD_ADD:
+		ret = cmd_add(&conf, env);
+		break;
+	case CMD_DEL:
+		ret = cmd_del(&conf, env);
+		break;
+	case CMD_CHECK:
+		ret = cmd_check(&conf, env);
+		break;
+	case CMD_GC:
+		ret = need_11(&conf, "GC") ?: cmd_gc(&conf, env);
+		break;
+	case CMD_STATUS:
+		ret = need_11(&conf, "STATUS") ?: cmd_status();
+		break;
+	default:
+		ret = cni_fail(CNI_ERR_INTERNAL, NULL, "unreachable");
+		break;
+	}
+	conf_free(&conf);
+	return ret;
+}
+
+int main(void)
+{
+	struct cni_env env;
+	char *text;
+	int ret;
+
+	/* Results must reach stdout whole even if we die right after. */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	text = read_stdin();
+	if (!text) {
+		cni_fail(CNI_ERR_INTERNAL, NULL, "out of memory reading stdin");
+		result_print_error(NULL);
+		return 1;
+	}
+	ret = env_parse(&env);
+	if (!ret)
+		ret = env.cmd == CMD_VERSION ? cmd_version(text) :
+					       run(&env, text);
+	if (ret < 0) {
+		if (!cni_err.code)
+			cni_fail(CNI_ERR_INTERNAL, NULL, "failed without a reason");
+		cni_log("%s%s%s", cni_err.msg, *cni_err.details ? ": " : "",
+			cni_err.details);
+		result_print_error(error_version(text));
+	}
+	free(text);
+	fflush(stdout);
+	return ret < 0 ? 1 : 0;
+}

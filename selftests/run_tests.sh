@@ -56,7 +56,7 @@ for t in "${tests[@]}"; do
 		else
 			echo "# $line"
 		fi
-	done < <(cd "$here/meta" && META_TEST=$name timeout 600 bash "$t" 2>&1 \
+	done < <(cd "$here/meta" && META_TEST=$name timeout 1200 bash "$t" 2>&1 \
 		 </dev/null; echo "__meta_rc=$?")
 	if [ "$script_checks" -eq 0 ] || { [ "$rc" -ne 0 ] && [ "$script_failed" -eq 0 ]; }; then
 		failed=$((failed + 1))

@@ -231,3 +231,134 @@ pair_up() {
 	ip -n "$ns" link set "$p" up
 	wait_carrier "" "$h"
 }
+
+# --- CNI ----------------------------------------------------------------------
+# Helpers of the CNI tests (11-cni, 12-cni-badinput, 13-cni-load). Plugins
+# run the way runtimes run them: CNI_* environment, network configuration
+# on stdin, result or error (JSON) on stdout, logs on stderr.
+CNI_PATH=${CNI_PATH:-/opt/cni/bin}
+CNI_LOG=${CNI_LOG:-/tmp/cni-$$.log}
+_cni_exit=()
+
+# cni_need PLUGIN...: the script needs jq and these plugins in $CNI_PATH;
+# without them it reports one skip and ends.
+cni_need() {
+	local p missing=
+	command -v jq >/dev/null || missing+=" jq"
+	for p in "$@"; do
+		[ -x "$CNI_PATH/$p" ] || missing+=" $CNI_PATH/$p"
+	done
+	if [ -n "$missing" ]; then
+		skip "CNI tests" "missing:$missing"
+		exit 0
+	fi
+}
+
+# cni_at_exit CMD: eval CMD when the script ends, before lib.sh's cleanup
+# (which removes namespaces and meta devices and checks the kernel log).
+_cni_run_exit() {
+	local i
+	for ((i = ${#_cni_exit[@]} - 1; i >= 0; i--)); do
+		eval "${_cni_exit[i]}"
+	done
+}
+cni_at_exit() {
+	# (exit rc): _cleanup reads the script's status from $?.
+	[ ${#_cni_exit[@]} -gt 0 ] ||
+		trap '_cni_rc=$?; set +e; _cni_run_exit; (exit $_cni_rc); _cleanup' EXIT
+	_cni_exit+=("$1")
+}
+
+# cni PLUGIN COMMAND CONTAINERID NETNS IFNAME CONFIG: run PLUGIN with CONFIG
+# on stdin. NETNS is a name in /run/netns or an absolute path; an empty
+# argument leaves that variable unset. Prints the plugin's stdout, appends
+# its stderr to $CNI_LOG, returns its exit status (124: hung for 60 s).
+cni() {
+	local plugin=$1 conf=$6 env=(-u CNI_COMMAND -u CNI_CONTAINERID -u CNI_NETNS
+		-u CNI_IFNAME -u CNI_ARGS CNI_PATH="$CNI_PATH")
+	[ -z "$2" ] || env+=(CNI_COMMAND="$2")
+	[ -z "$3" ] || env+=(CNI_CONTAINERID="$3")
+	case $4 in
+	"") ;;
+	/*) env+=(CNI_NETNS="$4") ;;
+	*) env+=(CNI_NETNS="/run/netns/$4") ;;
+	esac
+	[ -z "$5" ] || env+=(CNI_IFNAME="$5")
+	echo "### $plugin $2 $3 $4 $5" >>"$CNI_LOG"
+	timeout 60 env "${env[@]}" "$CNI_PATH/$plugin" <<<"$conf" 2>>"$CNI_LOG"
+}
+
+# cni_conf NAME TYPE SUBNET DATADIR [JQ]: a network configuration, version
+# 1.1.0, host-local IPAM on SUBNET (store in DATADIR) with a default route,
+# then changed by the jq filter JQ (e.g. '.mode = "l2"').
+cni_conf() {
+	jq -cn --arg name "$1" --arg type "$2" --arg subnet "$3" --arg dir "$4" \
+		'{cniVersion: "1.1.0", name: $name, type: $type,
+		  ipam: {type: "host-local", dataDir: $dir,
+			 ranges: [[{subnet: $subnet}]],
+			 routes: [{dst: "0.0.0.0/0"}]}} | '"${5:-.}"
+}
+
+# cni_prev CONFIG RESULT: CONFIG with RESULT as prevResult (CHECK, DEL).
+cni_prev() { jq -c --argjson r "$2" '. + {prevResult: $r}' <<<"$1"; }
+
+# jqr JSON FILTER: one jq -r query, "" when JSON does not parse.
+jqr() { jq -r "$2" <<<"$1" 2>/dev/null || true; }
+
+# cni_hostdev CONTAINERID IFNAME: the host end's name the contract promises,
+# "meta" + the first 11 hex digits of FNV-1a 64 of "CONTAINERID/IFNAME".
+cni_hostdev() {
+	local s="$1/$2" h=$((0xcbf29ce484222325)) i c hex
+	for ((i = 0; i < ${#s}; i++)); do
+		printf -v c '%d' "'${s:i:1}"
+		h=$(((h ^ c) * 0x100000001b3))
+	done
+	printf -v hex '%016x' "$h"
+	echo "meta${hex:0:11}"
+}
+
+# cni_store DATADIR NETWORK: the addresses host-local holds, one a line.
+cni_store() {
+	ls "$1/$2" 2>/dev/null | grep -vE '^(lock|last_reserved_ip\..*)$' | sort || true
+}
+
+# cni_pods: meta_pods as "ADDR IFINDEX" lines (nothing when not pinned).
+cni_pods() { metactl pod list 2>/dev/null | sort || true; }
+
+# cni_meta_devs: the meta devices of the initial namespace, by name.
+cni_meta_devs() {
+	ip -o link show type meta | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
+}
+
+# cni_state [DATADIR NETWORK]: what a failed or undone ADD must not change
+# in the initial namespace: meta devices, addresses, routes, meta_pods and
+# host-local's reservations.
+cni_state() {
+	echo "devices: $(cni_meta_devs | xargs)"
+	ip -o addr show | awk '{ print "addr:", $2, $4 }' | sort
+	ip route show table all | sed 's/^/route: /' | sort
+	ip -6 route show table all | sed 's/^/route6: /' | sort
+	cni_pods | sed 's/^/pod: /'
+	[ $# -lt 2 ] || cni_store "$1" "$2" | sed 's/^/held: /'
+}
+
+# check_state DESC BEFORE [DATADIR NETWORK]: cni_state is what it was.
+check_state() {
+	local desc=$1 before=$2 now
+	shift 2
+	now=$(cni_state "$@")
+	if [ "$before" = "$now" ]; then
+		pass "$desc"
+	else
+		fail "$desc" "expected: state unchanged" "seen:     changes:" \
+			"$(diff <(echo "$before") <(echo "$now") | grep '^[<>]')"
+	fi
+}
+
+# pod_routes NS [SELF]: the routes of NS (ip -j), device names dropped and
+# SELF (the pod's own address) as "SELF", sorted: comparable across pods.
+pod_routes() {
+	in_ns "$1" ip -j route show | jq -c --arg self "${2:-}" \
+		'map(del(.dev) | if .prefsrc == $self then .prefsrc = "SELF" else . end)
+		 | sort_by(.dst)'
+}

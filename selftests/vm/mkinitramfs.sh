@@ -16,6 +16,7 @@
 #
 # Extra host binaries for the guest: META_VM_EXTRA_BINS="/usr/sbin/tcpdump ..."
 # Extra kernel modules: META_VM_EXTRA_MODULES="bridge vxlan ..."
+# Optional parts come from image.d/*.sh; META_VM_PODMAN=0 leaves podman out.
 
 set -euo pipefail
 
@@ -74,6 +75,8 @@ copy_file()
 	local src=$1 dst=${2:-$1}
 
 	mkdir -p "$root$(dirname "$dst")"
+	# Never write through a link already there (a busybox applet).
+	rm -f "$root$dst"
 	cp -L "$src" "$root$dst"
 }
 

@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The meta CNI plugin under a runtime starting and stopping many pods at
+# once: CNI_LOAD_N (50) ADDs in parallel, each its own container id and
+# netns, with a peer program and meta_pods registration; all must succeed
+# with distinct addresses and working pods. Then as many DELs in parallel,
+# after which the node is as before: no meta device, address, route or
+# meta_pods entry, nothing held by host-local. Prints the times taken.
+# shellcheck source=lib.sh disable=SC2154
+source ./lib.sh
+
+cni_need meta host-local
+
+n=${CNI_LOAD_N:-50}
+store=$(mktemp -d /tmp/cni-store.XXXXXX)
+out=$(mktemp -d /tmp/cni-load.XXXXXX)
+cni_at_exit "rm -rf '$store' '$out' '$CNI_LOG'"
+conf=$(cni_conf loadnet meta 10.245.0.0/16 "$store" \
+	".bpf = {peer: {object: \"$BPF_DIR/pass.bpf.o\"}, registerPods: true}")
+
+# elapsed T0: seconds since T0 (an $EPOCHREALTIME), to the millisecond.
+elapsed() {
+	local us=$((${EPOCHREALTIME/./} - ${1/./}))
+	printf '%d.%03d' $((us / 1000000)) $((us % 1000000 / 1000))
+}
+
+# The pods' namespaces, made in parallel too (one by one, setup_ns takes
+# most of a minute under TCG); lib.sh's cleanup deletes them.
+t0=$EPOCHREALTIME
+pods=()
+for i in $(seq "$n"); do
+	pods+=("cniload$i-$$")
+done
+_namespaces+=("${pods[@]}")
+for p in "${pods[@]}"; do
+	ip netns add "$p" &
+done
+wait
+check_eq "$n pod namespaces made" "$n" "$(ls /run/netns | grep -c "^cniload[0-9]*-$$\$" || true)"
+echo "# $n namespaces took $(elapsed "$t0")s"
+before=$(cni_state "$store" loadnet)
+
+# --- n ADDs at once
+t0=$EPOCHREALTIME
+for i in $(seq "$n"); do
+	(
+		rc=0
+		cni meta ADD "load$i" "${pods[i - 1]}" eth0 "$conf" >"$out/add$i" || rc=$?
+		echo "$rc" >"$out/add$i.rc"
+	) &
+done
+wait
+t_add=$(elapsed "$t0")
+echo "# $n parallel ADDs took ${t_add}s"
+
+bad=$(for i in $(seq "$n"); do
+	rc=$(cat "$out/add$i.rc")
+	[ "$rc" = 0 ] || echo "load$i: exit $rc: $(jqr "$(cat "$out/add$i")" .msg)"
+done)
+check_eq "$n parallel ADDs succeed" "" "$bad"
+# "load<i> ADDR/PREFIX" for every pod that got an address.
+addrs=$(for i in $(seq "$n"); do
+	jq -r --arg i "$i" '"load\($i) \(.ips[0].address // empty)"' "$out/add$i" 2>/dev/null
+done)
+ips=$(awk '{ sub(/\/.*/, "", $2); print $2 }' <<<"$addrs" | sort)
+check_eq "$n distinct addresses" "$n" "$(sort -u <<<"$ips" | grep -c . || true)"
+check_eq "$n meta devices on the node" "$n" "$(cni_meta_devs | grep -c . || true)"
+check_eq "$n addresses held by host-local" "$ips" "$(cni_store "$store" loadnet | sort)"
+check_eq "$n meta_pods entries" "$ips" "$(cni_pods | cut -d' ' -f1 | sort)"
+check_eq "every pod has its eth0 with its address" "" "$(for i in $(seq "$n"); do
+	a=$(awk -v c="load$i" '$1 == c { print $2 }' <<<"$addrs")
+	have=$(ip -n "${pods[i - 1]}" -o addr show dev eth0 2>/dev/null)
+	grep -qF " ${a:-none} " <<<"$have" || echo "load$i: no ${a:-address}"
+done)"
+first=$(awk '$1 == "load1" { sub(/\/.*/, "", $2); print $2 }' <<<"$addrs")
+last=$(awk -v c="load$n" '$1 == c { sub(/\/.*/, "", $2); print $2 }' <<<"$addrs")
+check_ok "ping node -> first pod ($first)" ping -c 1 -W 2 "$first"
+check_ok "ping first pod -> last pod ($last)" in_ns "${pods[0]}" ping -c 1 -W 2 "$last"
+
+# --- n DELs at once
+t0=$EPOCHREALTIME
+for i in $(seq "$n"); do
+	(
+		rc=0
+		cni meta DEL "load$i" "${pods[i - 1]}" eth0 \
+			"$(cni_prev "$conf" "$(cat "$out/add$i")")" >"$out/del$i" || rc=$?
+		echo "$rc" >"$out/del$i.rc"
+	) &
+done
+wait
+t_del=$(elapsed "$t0")
+echo "# $n parallel DELs took ${t_del}s"
+
+bad=$(for i in $(seq "$n"); do
+	rc=$(cat "$out/del$i.rc")
+	[ "$rc" = 0 ] || echo "load$i: exit $rc: $(jqr "$(cat "$out/del$i")" .msg)"
+done)
+check_eq "$n parallel DELs succeed" "" "$bad"
+check_state "the node is as before the ADDs" "$before" "$store" loadnet
+check_eq "no eth0 left in any pod" "" "$(for p in "${pods[@]}"; do
+	link_exists "$p" eth0 && echo "$p"
+done)"
+# The namespaces go in parallel too, instead of one by one in lib.sh's
+# cleanup.
+t0=$EPOCHREALTIME
+for p in "${pods[@]}"; do
+	ip netns del "$p" &
+done
+wait
+_namespaces=()
+echo "# $n namespaces deleted in $(elapsed "$t0")s"
+echo "# timing: $n ADDs ${t_add}s, $n DELs ${t_del}s"
+echo "# 13-cni-load: ${SECONDS}s"

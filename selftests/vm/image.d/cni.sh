@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Image part (sourced by mkinitramfs.sh): the CNI plugins for the selftests
+# 11-cni, 12-cni-badinput and 13-cni-load. /opt/cni/bin gets the meta plugin
+# (make cni) and Debian's reference plugins the tests use next to it:
+# host-local for IPAM, ptp as the behaviour meta's l3 mode is compared with,
+# loopback for runtimes that set up lo. jq reads the plugins' JSON results.
+# shellcheck shell=bash disable=SC2154
+
+cni_dir=/opt/cni/bin
+
+if [ -x "$META_BUILD/cni/meta" ]; then
+	copy_binary "$META_BUILD/cni/meta" "$cni_dir/meta"
+elif [ -n "$strict" ]; then
+	die "$META_BUILD/cni/meta missing (make cni)"
+else
+	log "warning: $META_BUILD/cni/meta missing, the image has no meta CNI plugin"
+fi
+
+# Debian's containernetworking-plugins (scripts/deps-cni.txt).
+for p in host-local ptp loopback; do
+	if [ -x "/usr/lib/cni/$p" ]; then
+		copy_binary "/usr/lib/cni/$p" "$cni_dir/$p"
+	elif [ -n "$strict" ]; then
+		die "/usr/lib/cni/$p missing (containernetworking-plugins)"
+	else
+		log "warning: /usr/lib/cni/$p missing, CNI tests will skip"
+	fi
+done
+
+if command -v jq >/dev/null; then
+	copy_binary "$(command -v jq)" /usr/bin/jq
+elif [ -n "$strict" ]; then
+	die "jq missing on the host"
+else
+	log "warning: no jq on the host, CNI tests will skip"
+fi
+
+# host-local's default store; the tests pass their own dataDir anyway.
+mkdir -p "$root/var/lib/cni/networks"
+unset cni_dir p

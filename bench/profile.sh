@@ -120,7 +120,7 @@ EOW
 	echo "$append" > "$pdir/append"
 	echo "# profile: $k, $scenarios, ${t}s each (log $log)"
 	PATH="$pdir/bin:$PATH" \
-	META_VM_ICOUNT=1 \
+	META_VM_ICOUNT=1 META_VM_PODMAN=0 \
 	META_VM_EXTRA_BINS="$bins" \
 	META_VM_APPEND="${META_VM_APPEND:-} $append" \
 	META_VM_TIMEOUT=$((400 + nscen * (t + 10) * (6 + 12 * perf))) \

@@ -90,7 +90,7 @@ unblob()
 if [ -z "$analyze_only" ]; then
 	np=$META_CACHE/bench/netperf/usr/bin
 	[ -x "$np/netperf" ] || die "no netperf in $np (run bench/run.sh once)"
-	bins="$np/netperf $np/netserver $BENCH_DIR/profile_guest.sh $pdir/prof_mark"
+	bins="$np/netperf $np/netserver $BENCH_DIR/profile_guest.sh $BENCH_DIR/topology.sh $pdir/prof_mark"
 	if [ "$perf" = 1 ]; then
 		bins+=" $(command -v perf)" || die "no perf on the host (apt-get install linux-perf)"
 	fi

@@ -13,8 +13,7 @@
 #    shifts the next sample), so these profiles are biased; the counts of
 #    1. are what the report uses.
 #
-# The topology helpers are copied from bench/guest.sh (that script runs its
-# benchmark when sourced); keep them in step.
+# The topology is bench/topology.sh's, as for bench/guest.sh.
 #
 # Output (TAP for the harness, the rest for bench/profile.sh):
 #   # PROF rate SCENARIO BASE COUNTED [PERF]   trans/s: warm-up run, the
@@ -64,92 +63,8 @@ echo 1 > /proc/sys/net/core/bpf_jit_kallsyms 2>/dev/null
 # The sample rate must not be lowered behind our back mid-run.
 echo 0 > /proc/sys/kernel/perf_cpu_time_max_percent 2>/dev/null
 
-x() { ip netns exec "$@"; }
-
-# --- topology: copied from bench/guest.sh -------------------------------------
-
-teardown() {
-	local ns
-	[ -z "${ns_pid:-}" ] || { kill "$ns_pid" 2>/dev/null; wait "$ns_pid" 2>/dev/null; }
-	ns_pid=
-	for ns in podA podB podC nodeA nodeB; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$PIN"
-	sleep 0.3
-}
-
-mkns() {
-	local ns
-	for ns in "$@"; do
-		ip netns add "$ns"
-		x "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-		ip -n "$ns" link set lo up
-	done
-}
-
-nodes() {
-	mkns nodeA nodeB
-	ip -n nodeA link add wa type veth peer name wb netns nodeB
-	ip -n nodeA addr add 10.9.0.1/24 dev wa
-	ip -n nodeB addr add 10.9.0.2/24 dev wb
-	ip -n nodeA link set wa up
-	ip -n nodeB link set wb up
-	x nodeA sysctl -qw net.ipv4.ip_forward=1
-	x nodeB sysctl -qw net.ipv4.ip_forward=1
-	ip -n nodeA route add 10.2.0.0/24 via 10.9.0.2 dev wa
-	ip -n nodeB route add 10.1.0.0/24 via 10.9.0.1 dev wb
-}
-
-pod() {
-	local kind=$1 node=$2 h=$3 p=$4 ns=$5 net=$6
-	mkns "$ns"
-	case $kind in
-	veth) ip -n "$node" link add "$h" type veth peer name "$p" netns "$ns" ;;
-	meta) ip -n "$node" link add "$h" type meta peer name "$p" netns "$ns" ;;
-	netkit)
-		x "$node" /meta/selftests/meta/meta_nl --kind netkit --peer "$p" create "$h" >/dev/null
-		ip -n "$node" link set "$p" netns "$ns"
-		;;
-	esac
-	ip -n "$node" addr add "$net.1/24" dev "$h"
-	ip -n "$node" link set "$h" up
-	ip -n "$ns" addr add "$net.2/24" dev "$p"
-	ip -n "$ns" link set "$p" up
-	ip -n "$ns" route add default via "$net.1" dev "$p"
-	x "$node" sysctl -qw "net.ipv4.conf.$h.forwarding=1"
-}
-
-bpf_routing() {
-	local kind=$1 node=$2 h=$3 wire=$4 podip=$5 mc=(metactl -n "$2" -p "$PIN/$2")
-	mkdir -p "$PIN/$node"
-	case $kind in
-	veth) "${mc[@]}" tc attach "$h" ingress "$BPF/host_routing.bpf.o" >/dev/null || return 1 ;;
-	meta) "${mc[@]}" attach "$h" "$BPF/host_routing.bpf.o" --dir peer >/dev/null || return 1 ;;
-	netkit) nk_attach "$node" "$h" peer "$BPF/host_routing.bpf.o" "$PIN/$node" "$PIN/$node/link-$h" >/dev/null || return 1 ;;
-	*) return 1 ;;
-	esac
-	"${mc[@]}" tc attach "$wire" ingress "$BPF/nic_ingress.bpf.o" >/dev/null || return 1
-	"${mc[@]}" pod add "$podip" "$h" >/dev/null || return 1
-}
-
-setup() {
-	nodes
-	SRC=podA DST=podB DIP=10.2.0.2
-	case $1 in
-	host-to-host) SRC=nodeA DST=nodeB DIP=10.9.0.2 ;;
-	veth|meta|netkit)
-		pod "$1" nodeA hA pA podA 10.1.0
-		pod "$1" nodeB hB pB podB 10.2.0 ;;
-	veth-bpf|meta-bpf|netkit-bpf)
-		local k=${1%-bpf}
-		pod "$k" nodeA hA pA podA 10.1.0
-		pod "$k" nodeB hB pB podB 10.2.0
-		bpf_routing "$k" nodeA hA wa 10.1.0.2 &&
-		bpf_routing "$k" nodeB hB wb 10.2.0.2 ;;
-	*) return 1 ;;
-	esac
-}
+# shellcheck source=bench/topology.sh
+. "$(dirname "$0")/topology.sh"
 
 # --- profiling ----------------------------------------------------------------
 

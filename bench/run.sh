@@ -150,7 +150,7 @@ bench_kernel()
 	local TIMEFORMAT="# bench: $k: host CPU %U s user + %S s system, %R s wall"
 
 	{ time META_VM_ICOUNT=1 META_VM_PODMAN=0 \
-	META_VM_EXTRA_BINS="$np/netperf $np/netserver $BENCH_DIR/guest.sh $META_BUILD/bench/nk_attach" \
+	META_VM_EXTRA_BINS="$np/netperf $np/netserver $BENCH_DIR/guest.sh $BENCH_DIR/topology.sh $META_BUILD/bench/nk_attach" \
 	META_VM_APPEND="${META_VM_APPEND:-} $append" \
 	META_VM_TIMEOUT=$vm_timeout \
 		"$META_VM_DIR/run.sh" --kernels "$k" --entry /usr/bin/guest.sh \

@@ -22,11 +22,10 @@ static int check_fail(const char *what, const char *a, const char *dev)
 }
 
 /* The end NAME exists, is a meta device, and is the primary or the peer. */
-static int check_end(struct nl *nl, int netns_fd, const char *name,
-		     bool primary, unsigned int mtu, struct nl_link *l)
+static int check_end(struct meta_nl *nl, const char *name, bool primary,
+		     unsigned int mtu, struct nl_link *l)
 {
 	struct meta_link_info info;
-	struct meta_nl *mnl;
 	int err;
 
 	err = nl_link_get(nl, name, l);
@@ -41,13 +40,7 @@ static int check_end(struct nl *nl, int netns_fd, const char *name,
 	if (mtu && l->mtu != mtu)
 		return cni_fail(CNI_ERR_CHECK, NULL, "%s has MTU %u, not %u",
 				name, l->mtu, mtu);
-	err = netns_fd < 0 ? meta_nl_open(&mnl) :
-			     meta_nl_open_netns(&mnl, netns_fd);
-	if (!err) {
-		err = meta_link_query(mnl, name, &info);
-		meta_nl_close(mnl);
-	}
-	if (err)
+	if (meta_link_query(nl, name, &info))
 		return cni_fail(CNI_ERR_CHECK, NULL, "%s", meta_last_error());
 	if (info.primary != (primary ? 1 : 0))
 		return cni_fail(CNI_ERR_CHECK, NULL, "%s is not the %s end",
@@ -55,8 +48,9 @@ static int check_end(struct nl *nl, int netns_fd, const char *name,
 	return 0;
 }
 
-static int check_ip(struct nl *host, struct nl *pod, const struct nl_link *h,
-		    const struct nl_link *p, const struct cni_ip *ip)
+static int check_ip(struct meta_nl *host, struct meta_nl *pod,
+		    const struct nl_link *h, const struct nl_link *p,
+		    const struct cni_ip *ip)
 {
 	int full = ip->family == AF_INET ? 32 : 128, f = ip->family;
 	char a[INET6_ADDRSTRLEN + 8], g[INET6_ADDRSTRLEN];
@@ -80,7 +74,7 @@ static int check_ip(struct nl *host, struct nl *pod, const struct nl_link *h,
 }
 
 /* prevResult's routes: in the pod, via their gateway or their family's. */
-static int check_routes(struct nl *pod, const struct nl_link *p,
+static int check_routes(struct meta_nl *pod, const struct nl_link *p,
 			const struct cni_ip *ips, int nips, json_t *routes)
 {
 	const struct in6_addr *gw;
@@ -116,7 +110,7 @@ int link_check(const struct cni_conf *conf, const struct cni_env *env,
 	       int netns_fd, const struct cni_ip *ips, int nips,
 	       json_t *routes)
 {
-	struct nl *host = NULL, *pod = NULL;
+	struct meta_nl *host = NULL, *pod = NULL;
 	struct nl_link h, p;
 	char name[16];
 	int err, i, ret = -1;
@@ -127,8 +121,8 @@ int link_check(const struct cni_conf *conf, const struct cni_env *env,
 			 strerror(-err));
 		goto out;
 	}
-	if (check_end(host, -1, name, true, conf->mtu, &h) ||
-	    check_end(pod, netns_fd, env->ifname, false, conf->mtu, &p))
+	if (check_end(host, name, true, conf->mtu, &h) ||
+	    check_end(pod, env->ifname, false, conf->mtu, &p))
 		goto out;
 	if (!(h.flags & IFF_UP) || !(p.flags & IFF_UP)) {
 		cni_fail(CNI_ERR_CHECK, NULL, "%s is down",
@@ -145,8 +139,8 @@ int link_check(const struct cni_conf *conf, const struct cni_env *env,
 		goto out;
 	ret = 0;
 out:
-	nl_close(host);
-	nl_close(pod);
+	meta_nl_close(host);
+	meta_nl_close(pod);
 	return ret;
 }
 

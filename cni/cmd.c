@@ -100,7 +100,7 @@ int cmd_del(const struct cni_conf *conf, const struct cni_env *env)
 	char host[16];
 	struct ipam ipam;
 	struct nl_link l;
-	struct nl *nl;
+	struct meta_nl *nl;
 	json_t *res;
 	int nips = 0, err;
 
@@ -114,7 +114,7 @@ int cmd_del(const struct cni_conf *conf, const struct cni_env *env)
 		return cni_fail(CNI_ERR_NETLINK, NULL, "netlink socket: %s",
 				strerror(-err));
 	err = nl_link_get(nl, host, &l);
-	nl_close(nl);
+	meta_nl_close(nl);
 	if (!err && !strcmp(l.kind, "meta")) {
 		if (bpf_pods_del_ifindex(conf, l.ifindex) ||
 		    link_delete(host))

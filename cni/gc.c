@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libmeta.h"
 #include "meta_cni.h"
 
 struct stale {
@@ -78,7 +79,7 @@ int cmd_gc(const struct cni_conf *conf, const struct cni_env *env)
 {
 	struct gc_walk w = { .conf = conf };
 	struct ipam ipam;
-	struct nl *nl;
+	struct meta_nl *nl;
 	json_t *res;
 	int err, ret = 0;
 	size_t i;
@@ -91,7 +92,7 @@ int cmd_gc(const struct cni_conf *conf, const struct cni_env *env)
 		return cni_fail(CNI_ERR_NETLINK, NULL, "netlink socket: %s",
 				strerror(-err));
 	err = nl_link_dump(nl, gc_link, &w);
-	nl_close(nl);
+	meta_nl_close(nl);
 	if (err < 0) {
 		free(w.list);
 		return err == -1 ? -1 : cni_fail(CNI_ERR_NETLINK, NULL,

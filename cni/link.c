@@ -78,7 +78,7 @@ int link_netns_open(const char *path)
 int link_check_ifname(int netns_fd, const char *ifname)
 {
 	struct nl_link l;
-	struct nl *nl;
+	struct meta_nl *nl;
 	int err;
 
 	err = nl_open(&nl, netns_fd);
@@ -86,7 +86,7 @@ int link_check_ifname(int netns_fd, const char *ifname)
 		return cni_fail(CNI_ERR_NETNS, NULL,
 				"netlink socket in CNI_NETNS: %s", strerror(-err));
 	err = nl_link_get(nl, ifname, &l);
-	nl_close(nl);
+	meta_nl_close(nl);
 	if (!err)
 		return cni_fail(CNI_ERR_IFNAME_EXISTS, NULL,
 				"a device named %s already exists in CNI_NETNS",
@@ -118,12 +118,11 @@ int link_create(struct link_state *st, const struct cni_conf *conf,
 {
 	struct meta_pair_opts o;
 	struct nl_link host, pod;
-	struct meta_nl *mnl;
-	struct nl *nl;
+	struct meta_nl *nl;
 	int err;
 
 	link_host_name(env->containerid, env->ifname, st->host);
-	err = meta_nl_open(&mnl);
+	err = meta_nl_open(&nl);
 	if (err)
 		return cni_fail(CNI_ERR_NETLINK, NULL, "%s", meta_last_error());
 	meta_pair_opts_init(&o);
@@ -132,30 +131,30 @@ int link_create(struct link_state *st, const struct cni_conf *conf,
 	o.peer_netns_fd = st->netns_fd;
 	o.mode = conf->l2 ? META_MODE_L2 : META_MODE_L3;
 	o.mtu = conf->mtu;
-	err = meta_pair_create(mnl, &o);
-	meta_nl_close(mnl);
-	if (err == -EOPNOTSUPP)
-		return cni_fail(CNI_ERR_NO_MODULE, NULL,
-				"the meta kernel module is not loaded and cannot be loaded: %s",
-				meta_last_error());
+	err = meta_pair_create(nl, &o);
+	if (err == -EOPNOTSUPP) {
+		cni_fail(CNI_ERR_NO_MODULE, NULL,
+			 "the meta kernel module is not loaded and cannot be loaded: %s",
+			 meta_last_error());
+		goto out;
+	}
 	if (err == -EEXIST && link_check_ifname(st->netns_fd, env->ifname))
-		return -1;
-	if (err)
-		return cni_fail(CNI_ERR_NETLINK, NULL, "%s", meta_last_error());
+		goto out;
+	if (err) {
+		cni_fail(CNI_ERR_NETLINK, NULL, "%s", meta_last_error());
+		goto out;
+	}
 	st->created = true;
 
 	/* What the result reports: index, MAC, MTU of both ends. */
-	err = nl_open(&nl, -1);
-	if (!err) {
-		err = nl_link_get(nl, st->host, &host);
-		nl_close(nl);
-	}
+	err = nl_link_get(nl, st->host, &host);
+	meta_nl_close(nl);
 	if (err)
 		return nl_fail(err, "look up %s%s", st->host, "");
 	err = nl_open(&nl, st->netns_fd);
 	if (!err) {
 		err = nl_link_get(nl, env->ifname, &pod);
-		nl_close(nl);
+		meta_nl_close(nl);
 	}
 	if (err)
 		return nl_fail(err, "look up %s%s in CNI_NETNS", env->ifname, "");
@@ -163,6 +162,9 @@ int link_create(struct link_state *st, const struct cni_conf *conf,
 	iface_fill(&st->ifaces[0], &host, st->host, NULL);
 	iface_fill(&st->ifaces[1], &pod, env->ifname, env->netns);
 	return 0;
+out:
+	meta_nl_close(nl);
+	return -1;
 }
 
 /* Writes "1" unless it is already: /proc/sys may be read-only when it is. */
@@ -204,8 +206,8 @@ static int forwarding_on(const struct cni_ip *ips, int nips)
 }
 
 /* IPAM's routes in the pod, via the gateway of their family by default. */
-static int pod_routes(struct nl *pod, int ifindex, const struct cni_ip *ips,
-		      int nips, json_t *routes)
+static int pod_routes(struct meta_nl *pod, int ifindex,
+		      const struct cni_ip *ips, int nips, json_t *routes)
 {
 	const struct in6_addr *gw;
 	struct in6_addr rgw;
@@ -248,8 +250,9 @@ static int pod_routes(struct nl *pod, int ifindex, const struct cni_ip *ips,
 	return 0;
 }
 
-static int configure_ip(struct nl *host, struct nl *pod, int host_ifindex,
-			int pod_ifindex, const struct cni_ip *ip)
+static int configure_ip(struct meta_nl *host, struct meta_nl *pod,
+			int host_ifindex, int pod_ifindex,
+			const struct cni_ip *ip)
 {
 	int full = ip->family == AF_INET ? 32 : 128, err;
 	char a[INET6_ADDRSTRLEN];
@@ -293,7 +296,7 @@ int link_configure(struct link_state *st, const struct cni_conf *conf,
 		   const struct cni_env *env, const struct cni_ip *ips,
 		   int nips, json_t *routes)
 {
-	struct nl *host = NULL, *pod = NULL;
+	struct meta_nl *host = NULL, *pod = NULL;
 	struct nl_link pl;
 	char alias[256];
 	int err, i, ret = -1;
@@ -327,8 +330,8 @@ int link_configure(struct link_state *st, const struct cni_conf *conf,
 		goto out;
 	ret = forwarding_on(ips, nips);
 out:
-	nl_close(host);
-	nl_close(pod);
+	meta_nl_close(host);
+	meta_nl_close(pod);
 	return ret;
 }
 

@@ -180,11 +180,10 @@ int ipam_exec(struct ipam *ipam, const struct cni_conf *conf,
 
 /* ---- netlink (nl.c) ------------------------------------------------------ */
 
-struct nl;
+struct meta_nl;
 
-/* A socket in the namespace of netns_fd (-1: the current one). */
-int nl_open(struct nl **nl, int netns_fd);
-void nl_close(struct nl *nl);
+/* libmeta's socket in the namespace of netns_fd (-1: the current one). */
+int nl_open(struct meta_nl **nl, int netns_fd);
 /* The kernel's extack message of the last failed request, "" if none. */
 const char *nl_extack(void);
 
@@ -200,22 +199,22 @@ struct nl_link {
 };
 
 /* -ENODEV when there is no device NAME. */
-int nl_link_get(struct nl *nl, const char *name, struct nl_link *link);
-int nl_link_up(struct nl *nl, int ifindex);
-int nl_link_set_alias(struct nl *nl, int ifindex, const char *alias);
+int nl_link_get(struct meta_nl *nl, const char *name, struct nl_link *link);
+int nl_link_up(struct meta_nl *nl, int ifindex);
+int nl_link_set_alias(struct meta_nl *nl, int ifindex, const char *alias);
 typedef int (*nl_link_cb)(const struct nl_link *link, void *arg);
-int nl_link_dump(struct nl *nl, nl_link_cb cb, void *arg);
-int nl_addr_add(struct nl *nl, int ifindex, int family,
+int nl_link_dump(struct meta_nl *nl, nl_link_cb cb, void *arg);
+int nl_addr_add(struct meta_nl *nl, int ifindex, int family,
 		const struct in6_addr *addr, int prefix);
 /* 1 if ADDR/PREFIX is on IFINDEX, 0 if not, <0 on error. */
-int nl_addr_has(struct nl *nl, int ifindex, int family,
+int nl_addr_has(struct meta_nl *nl, int ifindex, int family,
 		const struct in6_addr *addr, int prefix);
 /* A route in the main table (proto boot); gw, src may be NULL. */
-int nl_route_add(struct nl *nl, int ifindex, int family,
+int nl_route_add(struct meta_nl *nl, int ifindex, int family,
 		 const struct in6_addr *dst, int dst_len,
 		 const struct in6_addr *gw, const struct in6_addr *src,
 		 int scope);
-int nl_route_has(struct nl *nl, int ifindex, int family,
+int nl_route_has(struct meta_nl *nl, int ifindex, int family,
 		 const struct in6_addr *dst, int dst_len,
 		 const struct in6_addr *gw);
 

@@ -2,17 +2,12 @@
 /*
  * The plain rtnetlink the plugin needs besides libmeta's pair and program
  * requests: links (look-up, up, alias, dump), addresses and routes, in the
- * host's or the pod's namespace. One libmnl socket per namespace; the
- * kernel's extended ack is kept so that errors can quote it.
+ * host's or the pod's namespace, built with libmnl and sent through
+ * libmeta's meta_nl_request(). Reply callbacks return 0 or a negative errno.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
@@ -21,148 +16,24 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include "libmeta.h"
 #include "meta_cni.h"
 
-/* Dumps of a busy host come in several of these. */
-#define NL_BUF	32768
-
-struct nl {
-	struct mnl_socket *sock;
-	unsigned int seq;
-	unsigned int portid;
-	char buf[NL_BUF];
-};
-
-static char extack[256];
+/*
+ * libmeta's socket carries these requests too: one socket per namespace,
+ * its request loop and its record of the kernel's extack.
+ */
+int nl_open(struct meta_nl **nlp, int netns_fd)
+{
+	return netns_fd < 0 ? meta_nl_open(nlp) :
+			      meta_nl_open_netns(nlp, netns_fd);
+}
 
 const char *nl_extack(void)
 {
-	return extack;
-}
+	const char *e = meta_last_extack();
 
-static int nl_open_here(struct nl **nlp)
-{
-	struct nl *nl = calloc(1, sizeof(*nl));
-	int one = 1, err;
-
-	if (!nl)
-		return -ENOMEM;
-	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nl->sock) {
-		err = -errno;
-		free(nl);
-		return err;
-	}
-	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		mnl_socket_close(nl->sock);
-		free(nl);
-		return err;
-	}
-	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
-	nl->portid = mnl_socket_get_portid(nl->sock);
-	nl->seq = time(NULL);
-	*nlp = nl;
-	return 0;
-}
-
-/*
- * A netlink socket stays bound to the namespace it was created in: enter
- * the pod's only for socket(), then come back.
- */
-int nl_open(struct nl **nlp, int netns_fd)
-{
-	int self, err, ret;
-
-	if (netns_fd < 0)
-		return nl_open_here(nlp);
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return -errno;
-	if (setns(netns_fd, CLONE_NEWNET) < 0) {
-		err = -errno;
-		close(self);
-		return err;
-	}
-	ret = nl_open_here(nlp);
-	if (setns(self, CLONE_NEWNET) < 0) {
-		/* Carrying on in the pod's namespace would do damage. */
-		cni_log("cannot return to the host network namespace: %s",
-			strerror(errno));
-		abort();
-	}
-	close(self);
-	return ret;
-}
-
-void nl_close(struct nl *nl)
-{
-	if (!nl)
-		return;
-	mnl_socket_close(nl->sock);
-	free(nl);
-}
-
-static int extack_cb(const struct nlattr *attr, void *data)
-{
-	(void)data;
-	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-		snprintf(extack, sizeof(extack), "%s", mnl_attr_get_str(attr));
-	return MNL_CB_OK;
-}
-
-static int parse_err(const struct nlmsghdr *nlh)
-{
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	size_t off = sizeof(*e);
-
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
-		return -EBADMSG;
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			off += mnl_nlmsg_get_payload_len(&e->msg);
-		if (mnl_nlmsg_size(off) <= nlh->nlmsg_len)
-			mnl_attr_parse(nlh, off, extack_cb, NULL);
-	}
-	return e->error;
-}
-
-/*
- * Sends REQ and reads until its ack (or the end of its dump), handing
- * every other message of ours to cb. Returns 0 or a negative errno.
- */
-static int nl_talk(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb,
-		   void *arg)
-{
-	int len, ret, cb_ret = 0;
-	struct nlmsghdr *nlh;
-
-	extack[0] = '\0';
-	req->nlmsg_seq = ++nl->seq;
-	req->nlmsg_flags |= NLM_F_ACK;
-	if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
-		if (len < 0)
-			return -errno;
-		for (nlh = (struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_seq != req->nlmsg_seq ||
-			    (nlh->nlmsg_pid && nlh->nlmsg_pid != nl->portid))
-				continue;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				ret = parse_err(nlh);
-				return ret ? ret : cb_ret;
-			}
-			if (nlh->nlmsg_type == NLMSG_DONE)
-				return cb_ret;
-			if (cb && cb_ret >= 0 && cb(nlh, arg) < 0)
-				cb_ret = -EPROTO;
-		}
-	}
+	return e ? e : "";
 }
 
 static struct nlmsghdr *req_start(char *buf, int type, int flags)
@@ -227,17 +98,18 @@ static int link_parse(const struct nlmsghdr *nlh, struct nl_link *l)
 	memset(l, 0, sizeof(*l));
 	l->ifindex = ifm->ifi_index;
 	l->flags = ifm->ifi_flags;
-	return mnl_attr_parse(nlh, sizeof(*ifm), link_attr_cb, l);
+	return mnl_attr_parse(nlh, sizeof(*ifm), link_attr_cb, l) < 0 ?
+	       -EPROTO : 0;
 }
 
 static int link_get_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	if (nlh->nlmsg_type != RTM_NEWLINK)
-		return MNL_CB_OK;
+		return 0;
 	return link_parse(nlh, arg);
 }
 
-int nl_link_get(struct nl *nl, const char *name, struct nl_link *link)
+int nl_link_get(struct meta_nl *nl, const char *name, struct nl_link *link)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = req_start(buf, RTM_GETLINK, 0);
@@ -247,7 +119,7 @@ int nl_link_get(struct nl *nl, const char *name, struct nl_link *link)
 	ifm->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	memset(link, 0, sizeof(*link));
-	return nl_talk(nl, nlh, link_get_cb, link);
+	return meta_nl_request(nl, nlh, link_get_cb, link);
 }
 
 static struct nlmsghdr *link_set_req(char *buf, int ifindex)
@@ -261,7 +133,7 @@ static struct nlmsghdr *link_set_req(char *buf, int ifindex)
 	return nlh;
 }
 
-int nl_link_up(struct nl *nl, int ifindex)
+int nl_link_up(struct meta_nl *nl, int ifindex)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = link_set_req(buf, ifindex);
@@ -269,16 +141,16 @@ int nl_link_up(struct nl *nl, int ifindex)
 
 	ifm->ifi_flags = IFF_UP;
 	ifm->ifi_change = IFF_UP;
-	return nl_talk(nl, nlh, NULL, NULL);
+	return meta_nl_request(nl, nlh, NULL, NULL);
 }
 
-int nl_link_set_alias(struct nl *nl, int ifindex, const char *alias)
+int nl_link_set_alias(struct meta_nl *nl, int ifindex, const char *alias)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = link_set_req(buf, ifindex);
 
 	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
-	return nl_talk(nl, nlh, NULL, NULL);
+	return meta_nl_request(nl, nlh, NULL, NULL);
 }
 
 struct dump_arg {
@@ -293,14 +165,14 @@ static int link_dump_cb(const struct nlmsghdr *nlh, void *arg)
 	struct nl_link l;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || d->ret)
-		return MNL_CB_OK;
+		return 0;
 	if (link_parse(nlh, &l) < 0)
-		return MNL_CB_OK;
+		return 0;
 	d->ret = d->cb(&l, d->arg);
-	return MNL_CB_OK;
+	return 0;
 }
 
-int nl_link_dump(struct nl *nl, nl_link_cb cb, void *arg)
+int nl_link_dump(struct meta_nl *nl, nl_link_cb cb, void *arg)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = req_start(buf, RTM_GETLINK, NLM_F_DUMP);
@@ -310,7 +182,7 @@ int nl_link_dump(struct nl *nl, nl_link_cb cb, void *arg)
 
 	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
-	ret = nl_talk(nl, nlh, link_dump_cb, &d);
+	ret = meta_nl_request(nl, nlh, link_dump_cb, &d);
 	return ret ? ret : d.ret;
 }
 
@@ -321,7 +193,7 @@ static int alen(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
-int nl_addr_add(struct nl *nl, int ifindex, int family,
+int nl_addr_add(struct meta_nl *nl, int ifindex, int family,
 		const struct in6_addr *addr, int prefix)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -342,7 +214,7 @@ int nl_addr_add(struct nl *nl, int ifindex, int family,
 	 * point pair, and a tentative address would delay the pod's traffic.
 	 */
 	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NOPREFIXROUTE | IFA_F_NODAD);
-	return nl_talk(nl, nlh, NULL, NULL);
+	return meta_nl_request(nl, nlh, NULL, NULL);
 }
 
 struct addr_find {
@@ -372,11 +244,12 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *arg)
 	if (nlh->nlmsg_type != RTM_NEWADDR || f->found ||
 	    (int)ifa->ifa_index != f->ifindex ||
 	    ifa->ifa_family != f->family || ifa->ifa_prefixlen != f->prefix)
-		return MNL_CB_OK;
-	return mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, f);
+		return 0;
+	return mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, f) < 0 ?
+	       -EPROTO : 0;
 }
 
-int nl_addr_has(struct nl *nl, int ifindex, int family,
+int nl_addr_has(struct meta_nl *nl, int ifindex, int family,
 		const struct in6_addr *addr, int prefix)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -387,13 +260,13 @@ int nl_addr_has(struct nl *nl, int ifindex, int family,
 
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = family;
-	ret = nl_talk(nl, nlh, addr_dump_cb, &f);
+	ret = meta_nl_request(nl, nlh, addr_dump_cb, &f);
 	return ret ? ret : f.found;
 }
 
 /* ---- routes -------------------------------------------------------------- */
 
-int nl_route_add(struct nl *nl, int ifindex, int family,
+int nl_route_add(struct meta_nl *nl, int ifindex, int family,
 		 const struct in6_addr *dst, int dst_len,
 		 const struct in6_addr *gw, const struct in6_addr *src,
 		 int scope)
@@ -417,7 +290,7 @@ int nl_route_add(struct nl *nl, int ifindex, int family,
 	if (src)
 		mnl_attr_put(nlh, RTA_PREFSRC, alen(family), src);
 	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
-	return nl_talk(nl, nlh, NULL, NULL);
+	return meta_nl_request(nl, nlh, NULL, NULL);
 }
 
 struct route_find {
@@ -459,17 +332,17 @@ static int route_dump_cb(const struct nlmsghdr *nlh, void *arg)
 	if (nlh->nlmsg_type != RTM_NEWROUTE || f->found ||
 	    rtm->rtm_family != f->family || rtm->rtm_dst_len != f->dst_len ||
 	    rtm->rtm_table != RT_TABLE_MAIN)
-		return MNL_CB_OK;
+		return 0;
 	f->oif = 0;
 	f->dst_ok = !f->dst_len;	/* a default route has no RTA_DST */
 	f->gw_ok = !f->gw;
 	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, f);
 	if (f->oif == f->ifindex && f->dst_ok && f->gw_ok)
 		f->found = true;
-	return MNL_CB_OK;
+	return 0;
 }
 
-int nl_route_has(struct nl *nl, int ifindex, int family,
+int nl_route_has(struct meta_nl *nl, int ifindex, int family,
 		 const struct in6_addr *dst, int dst_len,
 		 const struct in6_addr *gw)
 {
@@ -484,6 +357,6 @@ int nl_route_has(struct nl *nl, int ifindex, int family,
 
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = family;
-	ret = nl_talk(nl, nlh, route_dump_cb, &f);
+	ret = meta_nl_request(nl, nlh, route_dump_cb, &f);
 	return ret ? ret : f.found;
 }

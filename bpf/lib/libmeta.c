@@ -260,15 +260,13 @@ static int meta_nl_parse_err(const struct nlmsghdr *nlh)
 	return err->error;
 }
 
-typedef int (*meta_reply_cb)(const struct nlmsghdr *nlh, void *arg);
-
 /*
  * Sends REQ (which asks for an ack) and reads replies until the ack for it,
  * handing any other message to cb. Returns the kernel's error (negative) or
  * 0; a failure of cb ends the exchange with its error once the ack came.
  */
 static int meta_nl_talk(struct meta_nl *nl, struct nlmsghdr *req,
-			meta_reply_cb cb, void *arg)
+			meta_nl_reply_fn cb, void *arg)
 {
 	int ret, len, cb_err = 0;
 	struct nlmsghdr *nlh;
@@ -306,6 +304,19 @@ static int meta_nl_talk(struct meta_nl *nl, struct nlmsghdr *req,
 		if (nl->xfer)
 			return -EPROTO;
 	}
+}
+
+int meta_nl_request(struct meta_nl *nl, struct nlmsghdr *req,
+		    meta_nl_reply_fn cb, void *arg)
+{
+	int err;
+
+	meta_clear_error();
+	err = meta_nl_talk(nl, req, cb, arg);
+	if (err < 0)
+		return meta_fail(err, "rtnetlink request (type %u)",
+				 req->nlmsg_type);
+	return err;
 }
 
 /* ---- request building ---------------------------------------------------- */

@@ -46,6 +46,21 @@ int meta_nl_open(struct meta_nl **nl);
 int meta_nl_open_netns(struct meta_nl **nl, int netns_fd);
 void meta_nl_close(struct meta_nl *nl);
 
+struct nlmsghdr;
+/* Gets each reply message; returns 0 to go on or a negative errno. */
+typedef int (*meta_nl_reply_fn)(const struct nlmsghdr *nlh, void *arg);
+/*
+ * Sends one rtnetlink request built by the caller (libmnl's
+ * mnl_nlmsg_put_header() and friends; sequence number and NLM_F_ACK are
+ * set here) and reads until its ack or the end of its dump, handing every
+ * other reply to cb (may be NULL). Returns the kernel's error, else cb's
+ * first error, else 0; meta_last_extack() then holds the kernel's message,
+ * if any. For requests libmeta has no call for: addresses, routes, links
+ * of other kinds.
+ */
+int meta_nl_request(struct meta_nl *nl, struct nlmsghdr *req,
+		    meta_nl_reply_fn cb, void *arg);
+
 /*
  * Opens a network namespace: NAME as created by `ip netns add` (found in
  * /run/netns), or any path containing a '/' (e.g. /proc/PID/ns/net).

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -573,6 +574,71 @@ static void test_dirs(void)
 	      "direction names");
 }
 
+/* ---- meta_nl_request: any request the caller builds ---------------------- */
+
+static void addr_reply(struct nlmsghdr *nlh, const struct nlmsghdr *req)
+{
+	struct ifaddrmsg *ifa;
+
+	(void)req;
+	nlh->nlmsg_type = RTM_NEWADDR;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_index = 7;
+}
+
+static int count_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	int *n = arg;
+
+	(*n)++;
+	return nlh->nlmsg_type == RTM_NEWADDR ? 0 : -EPROTO;
+}
+
+static int refuse_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	(void)nlh;
+	(void)arg;
+	return -EBADMSG;
+}
+
+static void test_request(struct meta_nl *nl, struct fake *f)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int err, n = 0;
+
+	reset(f);
+	f->data = addr_reply;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+	err = meta_nl_request(nl, nlh, count_cb, &n);
+	check(err == 0 && n == 1 && !f->bad,
+	      "request: acked, the reply handed to the callback (%d, %d)",
+	      err, n);
+
+	reset(f);
+	f->data = addr_reply;
+	err = meta_nl_request(nl, nlh, refuse_cb, NULL);
+	check(err == -EBADMSG, "request: the callback's error comes back (%d)",
+	      err);
+
+	reset(f);
+	f->error = -EEXIST;
+	f->extack = "Address already assigned";
+	err = meta_nl_request(nl, nlh, NULL, NULL);
+	check(err == -EEXIST && meta_last_extack() &&
+	      !strcmp(meta_last_extack(), f->extack) &&
+	      strstr(meta_last_error(), "File exists"),
+	      "request: refusal with extack ('%s')", meta_last_error());
+
+	reset(f);
+	check(meta_nl_request(nl, nlh, NULL, NULL) == 0 &&
+	      !meta_last_extack() && meta_last_error()[0] == '\0',
+	      "request: success clears the last error");
+}
+
 int main(void)
 {
 	struct meta_nl *nl;
@@ -586,6 +652,7 @@ int main(void)
 	test_errors(nl, &f);
 	test_query(nl, &f);
 	test_pairs(nl, &f);
+	test_request(nl, &f);
 	test_pod_keys();
 	test_dirs();
 	meta_nl_close(nl);

@@ -25,6 +25,35 @@ elapsed() {
 	printf '%d.%03d' $((us / 1000000)) $((us % 1000000 / 1000))
 }
 
+# fan_out CMD: `cni meta CMD` for every pod at once (DEL with its ADD's
+# result as prevResult); output in $out/CMD<i>, exit status in
+# $out/CMD<i>.rc. Prints how long it took.
+fan_out() {
+	local cmd=$1 i t0=$EPOCHREALTIME
+
+	for i in $(seq "$n"); do
+		(
+			rc=0 c=$conf
+			[ "$cmd" = ADD ] || c=$(cni_prev "$conf" "$(cat "$out/ADD$i")")
+			cni meta "$cmd" "load$i" "${pods[i - 1]}" eth0 "$c" \
+				>"$out/$cmd$i" || rc=$?
+			echo "$rc" >"$out/$cmd$i.rc"
+		) &
+	done
+	wait
+	elapsed "$t0"
+}
+
+# failures CMD: "load<i>: exit RC: MSG" for every pod whose CMD failed.
+failures() {
+	local i rc
+
+	for i in $(seq "$n"); do
+		rc=$(cat "$out/$1$i.rc")
+		[ "$rc" = 0 ] || echo "load$i: exit $rc: $(jqr "$(cat "$out/$1$i")" .msg)"
+	done
+}
+
 # The pods' namespaces, made in parallel too (one by one, setup_ns takes
 # most of a minute under TCG); lib.sh's cleanup deletes them.
 t0=$EPOCHREALTIME
@@ -37,33 +66,19 @@ for p in "${pods[@]}"; do
 	ip netns add "$p" &
 done
 wait
-check_eq "$n pod namespaces made" "$n" "$(ls /run/netns | grep -c "^cniload[0-9]*-$$\$" || true)"
+check_eq "$n pod namespaces made" "$n" "$(compgen -G "/run/netns/cniload*-$$" | grep -c . || true)"
 echo "# $n namespaces took $(elapsed "$t0")s"
 before=$(cni_state "$store" loadnet)
 # Entries other scripts left in the shared pinned map are not this test's.
 pods_before=$(cni_pods | cut -d' ' -f1)
 
 # --- n ADDs at once
-t0=$EPOCHREALTIME
-for i in $(seq "$n"); do
-	(
-		rc=0
-		cni meta ADD "load$i" "${pods[i - 1]}" eth0 "$conf" >"$out/add$i" || rc=$?
-		echo "$rc" >"$out/add$i.rc"
-	) &
-done
-wait
-t_add=$(elapsed "$t0")
+t_add=$(fan_out ADD)
 echo "# $n parallel ADDs took ${t_add}s"
-
-bad=$(for i in $(seq "$n"); do
-	rc=$(cat "$out/add$i.rc")
-	[ "$rc" = 0 ] || echo "load$i: exit $rc: $(jqr "$(cat "$out/add$i")" .msg)"
-done)
-check_eq "$n parallel ADDs succeed" "" "$bad"
+check_eq "$n parallel ADDs succeed" "" "$(failures ADD)"
 # "load<i> ADDR/PREFIX" for every pod that got an address.
 addrs=$(for i in $(seq "$n"); do
-	jq -r --arg i "$i" '"load\($i) \(.ips[0].address // empty)"' "$out/add$i" 2>/dev/null
+	jq -r --arg i "$i" '"load\($i) \(.ips[0].address // empty)"' "$out/ADD$i" 2>/dev/null
 done)
 ips=$(awk '{ sub(/\/.*/, "", $2); print $2 }' <<<"$addrs" | sort)
 check_eq "$n distinct addresses" "$n" "$(sort -u <<<"$ips" | grep -c . || true)"
@@ -82,24 +97,9 @@ check_ok "ping node -> first pod ($first)" ping -c 1 -W 2 "$first"
 check_ok "ping first pod -> last pod ($last)" in_ns "${pods[0]}" ping -c 1 -W 2 "$last"
 
 # --- n DELs at once
-t0=$EPOCHREALTIME
-for i in $(seq "$n"); do
-	(
-		rc=0
-		cni meta DEL "load$i" "${pods[i - 1]}" eth0 \
-			"$(cni_prev "$conf" "$(cat "$out/add$i")")" >"$out/del$i" || rc=$?
-		echo "$rc" >"$out/del$i.rc"
-	) &
-done
-wait
-t_del=$(elapsed "$t0")
+t_del=$(fan_out DEL)
 echo "# $n parallel DELs took ${t_del}s"
-
-bad=$(for i in $(seq "$n"); do
-	rc=$(cat "$out/del$i.rc")
-	[ "$rc" = 0 ] || echo "load$i: exit $rc: $(jqr "$(cat "$out/del$i")" .msg)"
-done)
-check_eq "$n parallel DELs succeed" "" "$bad"
+check_eq "$n parallel DELs succeed" "" "$(failures DEL)"
 check_state "the node is as before the ADDs" "$before" "$store" loadnet
 check_eq "no eth0 left in any pod" "" "$(for p in "${pods[@]}"; do
 	link_exists "$p" eth0 && echo "$p"

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libmnl/libmnl.h>
@@ -25,8 +26,17 @@
  */
 int nl_open(struct meta_nl **nlp, int netns_fd)
 {
-	return netns_fd < 0 ? meta_nl_open(nlp) :
-			      meta_nl_open_netns(nlp, netns_fd);
+	int err;
+
+	if (netns_fd < 0)
+		return meta_nl_open(nlp);
+	err = meta_nl_open_netns(nlp, netns_fd);
+	if (err == -ENOTRECOVERABLE) {
+		/* Carrying on in the pod's namespace would do damage. */
+		cni_log("%s", meta_last_error());
+		abort();
+	}
+	return err;
 }
 
 const char *nl_extack(void)

@@ -175,12 +175,17 @@ int meta_nl_open_netns(struct meta_nl **nlp, int netns_fd)
 	}
 	ret = meta_nl_open(nlp);
 	if (setns(self, CLONE_NEWNET) < 0) {
-		/* The thread is stuck in the wrong namespace: say so loudly. */
-		err = -errno;
+		/*
+		 * The thread is stuck in the wrong namespace: an errno of its
+		 * own, so that callers can tell this from a failed socket.
+		 */
+		err = errno;
 		close(self);
 		if (!ret)
 			meta_nl_close(*nlp);
-		return meta_fail(err, "return to the original network namespace");
+		return meta_fail_msg(-ENOTRECOVERABLE,
+				     "cannot return to the original network namespace: %s",
+				     strerror(err));
 	}
 	close(self);
 	return ret;

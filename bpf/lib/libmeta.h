@@ -41,7 +41,8 @@ struct meta_nl;
 int meta_nl_open(struct meta_nl **nl);
 /*
  * A socket in the namespace netns_fd refers to. The calling thread joins
- * that namespace only for the socket() call and returns to its own.
+ * that namespace only for the socket() call and returns to its own; if it
+ * cannot, -ENOTRECOVERABLE: the thread is left in netns_fd's namespace.
  */
 int meta_nl_open_netns(struct meta_nl **nl, int netns_fd);
 void meta_nl_close(struct meta_nl *nl);

@@ -22,8 +22,6 @@
 
 set -uo pipefail
 
-BPF=/meta/bpf
-PIN=/sys/fs/bpf/meta
 T=1
 RUNS=2
 SWEEP=1

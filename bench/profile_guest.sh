@@ -31,8 +31,6 @@
 
 set -uo pipefail
 
-BPF=/meta/bpf
-PIN=/sys/fs/bpf/meta
 T=5
 PERIOD=250007
 SCEN=host-to-host,veth,meta-bpf

@@ -52,12 +52,19 @@ static const char usage[] =
 "  --kind KIND       link kind instead of \"meta\" (e.g. netkit, for the\n"
 "                    reference tests; the numeric options then use KIND's\n"
 "                    attribute numbers only through --u32/--attr)\n"
-"  --attach SPEC     IFLA_META_PROG_ATTACH {FD, DIR [, FLAGS, RELATIVE_ID]}\n"
-"                    SPEC = FD:DIR[:FLAGS[:RELATIVE_ID]]; FD is a number or\n"
-"                    devnull (an open non-BPF file), socket-filter or\n"
-"                    sched-cls (a 2-instruction program of that type,\n"
-"                    loaded here)\n"
-"  --detach DIR:ID[:FLAGS]  IFLA_META_PROG_DETACH {DIR, ID [, FLAGS]}\n"
+"  --attach SPEC     IFLA_META_PROG_ATTACH {FD, DIR [, FLAGS, RELATIVE_ID, ID]}\n"
+"                    SPEC = FD:DIR[:FLAGS[:RELATIVE_ID[:ID]]]; an empty field\n"
+"                    leaves its attribute out; FD is a number or devnull (an\n"
+"                    open non-BPF file), socket-filter or sched-cls (a\n"
+"                    2-instruction program of that type, loaded here)\n"
+"  --detach DIR:ID[:FLAGS]  IFLA_META_PROG_DETACH {DIR, ID [, FLAGS]}; an\n"
+"                    empty field leaves its attribute out\n"
+"  --raw-nest SPEC   a nested attribute built by hand: SPEC = TYPE[!]:ITEMS\n"
+"                    with ITEMS comma-separated T=VALUE (u32; VALUE may be\n"
+"                    @devnull, @sched-cls...) or T#LEN (LEN zero bytes);\n"
+"                    '!' leaves NLA_F_NESTED off\n"
+"  --peer-index NAME:IFINDEX  peer info as --peer, with ifi_index IFINDEX\n"
+"                    (may be negative)\n"
 "  -h, --help        this text\n"
 "\n"
 "       meta_nl prog-exists ID\n"
@@ -68,7 +75,7 @@ static const char usage[] =
 "Exit 2 on usage or local errors.\n";
 
 enum { OPT_U32, OPT_U16, OPT_U8, OPT_PEER, OPT_PEER_RAW, OPT_RAW, OPT_RAW_U32,
-       OPT_KIND, OPT_ATTACH, OPT_DETACH };
+       OPT_KIND, OPT_ATTACH, OPT_DETACH, OPT_RAW_NEST, OPT_PEER_INDEX };
 
 struct opt_def {
 	const char *name;
@@ -92,6 +99,8 @@ static const struct opt_def defs[] = {
 	{ "kind",	 OPT_KIND, 0 },
 	{ "attach",	 OPT_ATTACH, IFLA_META_PROG_ATTACH },
 	{ "detach",	 OPT_DETACH, IFLA_META_PROG_DETACH },
+	{ "raw-nest",	 OPT_RAW_NEST, 0 },
+	{ "peer-index",	 OPT_PEER_INDEX, IFLA_META_PEER_INFO },
 };
 
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))
@@ -169,6 +178,56 @@ static int split(char *arg, char **out, int n)
 	return i;
 }
 
+/* Put u32 attribute @type from field @f unless the field is empty. */
+static void put_field(struct nlmsghdr *nlh, int type, const char *f, bool fd)
+{
+	if (!*f)
+		return;
+	mnl_attr_put_u32(nlh, type, fd ? (uint32_t)spec_fd(f) :
+					 parse_num(f, UINT32_MAX));
+}
+
+/* --raw-nest TYPE[!]:T=VALUE,T#LEN,... */
+static void put_raw_nest(struct nlmsghdr *nlh, char *arg)
+{
+	static const unsigned char zeros[512];
+	char *items = strchr(arg, ':'), *item, *sep;
+	struct nlattr *nest;
+	unsigned long type;
+	bool flag = true;
+
+	if (!items) {
+		fprintf(stderr, "meta_nl: --raw-nest wants TYPE:ITEMS\n");
+		exit(2);
+	}
+	*items++ = '\0';
+	if (*arg && arg[strlen(arg) - 1] == '!') {
+		arg[strlen(arg) - 1] = '\0';
+		flag = false;
+	}
+	type = parse_num(arg, 0x3fff);
+	nest = mnl_attr_nest_start(nlh, type);
+	if (!flag)
+		nest->nla_type = type;
+	for (item = strtok(items, ","); item; item = strtok(NULL, ",")) {
+		if ((sep = strchr(item, '='))) {
+			*sep++ = '\0';
+			if (*sep == '@')
+				put_field(nlh, parse_num(item, 0x3fff), sep + 1, true);
+			else
+				put_field(nlh, parse_num(item, 0x3fff), sep, false);
+		} else if ((sep = strchr(item, '#'))) {
+			*sep++ = '\0';
+			mnl_attr_put(nlh, parse_num(item, 0x3fff),
+				     parse_num(sep, sizeof(zeros)), zeros);
+		} else {
+			fprintf(stderr, "meta_nl: bad --raw-nest item '%s'\n", item);
+			exit(2);
+		}
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
 static int prog_exists(const char *id)
 {
 	union bpf_attr attr;
@@ -206,11 +265,24 @@ static void put_attr(struct nlmsghdr *nlh, const struct opt_def *d, char *arg)
 		mnl_attr_put_u8(nlh, d->type, parse_num(arg, UINT8_MAX));
 		break;
 	case OPT_PEER:
+	case OPT_PEER_INDEX:
+		colon = d->kind == OPT_PEER_INDEX ? strrchr(arg, ':') : NULL;
+		if (d->kind == OPT_PEER_INDEX && !colon) {
+			fprintf(stderr, "meta_nl: --peer-index wants NAME:IFINDEX\n");
+			exit(2);
+		}
+		if (colon)
+			*colon = '\0';
 		nest = mnl_attr_nest_start(nlh, d->type);
 		ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 		ifm->ifi_family = AF_UNSPEC;
+		if (colon)
+			ifm->ifi_index = strtol(colon + 1, NULL, 0);
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, arg);
 		mnl_attr_nest_end(nlh, nest);
+		break;
+	case OPT_RAW_NEST:
+		put_raw_nest(nlh, arg);
 		break;
 	case OPT_PEER_RAW:
 		len = parse_num(arg, sizeof(junk));
@@ -237,8 +309,16 @@ static void put_attr(struct nlmsghdr *nlh, const struct opt_def *d, char *arg)
 		break;	/* handled in main() */
 	case OPT_ATTACH:
 	case OPT_DETACH: {
-		char *f[4];
-		int nf = split(arg, f, 4);
+		static const int attach_types[] = {
+			IFLA_META_PROG_FD, IFLA_META_PROG_DIR, IFLA_META_PROG_FLAGS,
+			IFLA_META_PROG_RELATIVE_ID, IFLA_META_PROG_ID,
+		};
+		static const int detach_types[] = {
+			IFLA_META_PROG_DIR, IFLA_META_PROG_ID, IFLA_META_PROG_FLAGS,
+		};
+		const int *types = d->kind == OPT_ATTACH ? attach_types : detach_types;
+		char *f[5];
+		int nf = split(arg, f, d->kind == OPT_ATTACH ? 5 : 3), i;
 
 		if (nf < 2) {
 			fprintf(stderr, "meta_nl: --%s wants at least two fields\n",
@@ -246,25 +326,8 @@ static void put_attr(struct nlmsghdr *nlh, const struct opt_def *d, char *arg)
 			exit(2);
 		}
 		nest = mnl_attr_nest_start(nlh, d->type);
-		if (d->kind == OPT_ATTACH) {
-			mnl_attr_put_u32(nlh, IFLA_META_PROG_FD, spec_fd(f[0]));
-			mnl_attr_put_u32(nlh, IFLA_META_PROG_DIR,
-					 parse_num(f[1], UINT32_MAX));
-			if (nf > 2)
-				mnl_attr_put_u32(nlh, IFLA_META_PROG_FLAGS,
-						 parse_num(f[2], UINT32_MAX));
-			if (nf > 3)
-				mnl_attr_put_u32(nlh, IFLA_META_PROG_RELATIVE_ID,
-						 parse_num(f[3], UINT32_MAX));
-		} else {
-			mnl_attr_put_u32(nlh, IFLA_META_PROG_DIR,
-					 parse_num(f[0], UINT32_MAX));
-			mnl_attr_put_u32(nlh, IFLA_META_PROG_ID,
-					 parse_num(f[1], UINT32_MAX));
-			if (nf > 2)
-				mnl_attr_put_u32(nlh, IFLA_META_PROG_FLAGS,
-						 parse_num(f[2], UINT32_MAX));
-		}
+		for (i = 0; i < nf; i++)
+			put_field(nlh, types[i], f[i], types[i] == IFLA_META_PROG_FD);
 		mnl_attr_nest_end(nlh, nest);
 		break;
 	}

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Usage: selftests/vm/run.sh [--demo] [--kernels "6.1 6.12"] [--timeout SECONDS]
-#                            [--entry GUEST_PATH] [-v]
+#                            [--entry GUEST_PATH] [--tests "02-create 05-badinput"] [-v]
 #
 # Boot every selected kernel of selftests/vm/kernels in QEMU with meta.ko
 # built for it, run the guest test entry point (/meta/selftests/run_tests.sh,
@@ -18,6 +18,8 @@
 #                     2400 for tests, 600 for the demo; the CNI load
 #                     tests take minutes per kernel under TCG)
 #   --entry PATH      run PATH (a path inside the guest) instead
+#   --tests LIST      pass LIST (test names) to the entry point: run only
+#                     those selftests (default: $META_TESTS, else all)
 #   -v                also show each guest console live
 #
 # Environment: META_CACHE (kernel cache, /var/cache/meta), META_BUILD
@@ -41,6 +43,7 @@ demo=
 kernels=${KERNELS:-}
 timeout=${META_VM_TIMEOUT:-}
 entry=${META_VM_ENTRY:-}
+tests=${META_TESTS:-}
 verbose=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -49,8 +52,9 @@ while [ $# -gt 0 ]; do
 	--kernels=*) kernels=${1#*=}; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--entry) entry=$2; shift 2 ;;
+	--tests) tests=$2; shift 2 ;;
 	-v) verbose=1; shift ;;
-	-h|--help) sed -n '4,33s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,35s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -59,10 +63,25 @@ for k in $kernels; do
 	kernel_row "$k"		# unknown names fail here, before any work
 done
 kernels=$(tr -s ' \t' '\n' <<<"$kernels" | sort -uV | xargs)
+# Debug kernels last: built from source, they get the longest head start
+# (see the background build below).
+debug_kernels=
+plain_kernels=
+for k in $kernels; do
+	kernel_row "$k"
+	if [ "$K_BUILD" = debug ]; then
+		debug_kernels+=" $k"
+	else
+		plain_kernels+=" $k"
+	fi
+done
 if [ -n "$demo" ]; then
-	kernels=${kernels##* }	# the newest
+	[ -n "$plain_kernels" ] || die "the demo needs a distribution kernel, not only$debug_kernels"
+	kernels=${plain_kernels##* }	# the newest
+	debug_kernels=
 	timeout=${timeout:-600}
 fi
+kernels=$(echo $plain_kernels $debug_kernels)
 timeout=${timeout:-2400}
 [ "$timeout" -ge 30 ] 2>/dev/null || die "--timeout must be a number of seconds >= 30"
 
@@ -124,6 +143,18 @@ host_step cni make -C "$META_REPO" cni BUILD="$META_BUILD"
 
 # --- per kernel ---------------------------------------------------------------
 
+# A debug kernel not yet in the cache takes ~20 CPU-minutes to build. It
+# builds in the background, niced, while the distribution kernels' VMs run
+# (each takes one core); its own turn comes last and waits for it.
+for k in $debug_kernels; do
+	(
+		renice -n 10 "$BASHPID" >/dev/null
+		kernel_fetch "$k" > "$vmdir/debug-build-$k.log" 2>&1 ||
+			echo "# $k: background build failed (log: $vmdir/debug-build-$k.log)"
+	) </dev/null &
+	echo "# $k: building in the background if not cached (log: $vmdir/debug-build-$k.log)"
+done
+
 # fail_check NAME DESC: a failed check of the harness itself.
 fail_check()
 {
@@ -171,8 +202,9 @@ boot()
 	# kernel log and the marker still arrive, and the log check fails the
 	# kernel. printk.devkmsg=on: tests may log to /dev/kmsg unthrottled.
 	append="console=ttyS0 quiet panic=-1 printk.devkmsg=on"
-	append+=" metavm.mode=$mode metavm.timeout=$guest_timeout"
+	append+=" metavm.mode=$mode metavm.timeout=$vm_guest_timeout"
 	[ -z "$entry" ] || append+=" metavm.entry=$entry"
+	[ -z "$tests" ] || append+=" metavm.args=$(tr -s ' \t' ',' <<<"$tests")"
 	append+=" ${META_VM_APPEND:-}"
 	rm -f "$dir/console.log" "$dir/results.log"
 	: > "$dir/console.log"
@@ -202,15 +234,15 @@ boot()
 	# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
 	local qemu=(
 		qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu qemu64,-cx16
-		-smp "$smp" -m "${META_VM_MEM:-2048}"
+		-smp "$smp" -m "${META_VM_MEM:-$vm_mem}"
 		-kernel "$KIMAGE" -initrd "$dir/initramfs.cpio.gz"
 		-append "$append"
 		-nographic -nodefaults -no-reboot -nic none -monitor none
 		-serial "file:$dir/console.log" -serial "file:$dir/results.log"
 	)
-	echo "# $name: booting $KVER (timeout ${timeout}s)"
+	echo "# $name: booting $KVER (timeout ${vm_timeout}s)"
 	t0=$(date +%s%N)
-	timeout -k 10 "$timeout" "${qemu[@]}" </dev/null > "$dir/qemu.log" 2>&1 &
+	timeout -k 10 "$vm_timeout" "${qemu[@]}" </dev/null > "$dir/qemu.log" 2>&1 &
 	qpid=$!
 	if [ -n "$demo" ]; then
 		# Stream the demo as it runs; the kernel log and markers are
@@ -263,13 +295,13 @@ evaluate()
 	[ -n "$demo" ] || printf '%s\n' "$tap"
 
 	if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
-		fail_check "$name" "VM finished within ${timeout}s (killed; console: $dir/console.log)"
+		fail_check "$name" "VM finished within ${vm_timeout}s (killed; console: $dir/console.log)"
 		console_tail "$dir/console.log"
 	elif [ -z "$rc" ]; then
 		fail_check "$name" "guest reported its exit status (QEMU status $qrc; console: $dir/console.log)"
 		console_tail "$dir/console.log"
 	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		fail_check "$name" "${entry:-the guest entry point} finished within ${guest_timeout}s (guest watchdog)"
+		fail_check "$name" "${entry:-the guest entry point} finished within ${vm_guest_timeout}s (guest watchdog)"
 	elif [ "$rc" -ne 0 ] && { [ -n "$demo" ] || ! grep -q '^not ok ' <<<"$tap"; }; then
 		# A failed test already fails the kernel and explains the
 		# status; only an unexplained one is a check of its own.
@@ -289,6 +321,19 @@ evaluate()
 	if [ -n "$bad" ]; then
 		fail_check "$name" "kernel log free of warnings, oopses and leaks"
 		printf '%s\n' "$bad" | head -n 50 | sed 's/^/# kernel: /'
+	fi
+	# Debug kernels: kmemleak's report after the last test.
+	if [ "$K_BUILD" = debug ] && [ -n "$rc" ] && ! grep -q '^### kmemleak begin$' "$res"; then
+		fail_check "$name" "kmemleak ran after the tests (no report from the guest)"
+	elif grep -q '^### kmemleak begin$' "$res"; then
+		sed -n '/^### kmemleak begin$/,/^### kmemleak end$/p' "$res" | sed '1d;$d' \
+			> "$dir/kmemleak.log"
+		if [ -s "$dir/kmemleak.log" ]; then
+			fail_check "$name" "kmemleak finds no leak after the tests ($dir/kmemleak.log)"
+			head -n 40 "$dir/kmemleak.log" | sed 's/^/# kmemleak: /'
+		else
+			echo "# $name: kmemleak: no leak after the tests"
+		fi
 	fi
 
 	[ -z "$demo" ] || return 0
@@ -316,6 +361,17 @@ for name in $kernels; do
 	k_fail=0
 	k_skip=0
 	KVER=$name
+	# Debug kernels (KASAN, lockdep, kmemleak) run ~3 times slower and
+	# need room for KASAN's shadow and kmemleak's metadata.
+	kernel_row "$name"
+	vm_timeout=$timeout
+	vm_guest_timeout=$guest_timeout
+	vm_mem=2048
+	if [ "$K_BUILD" = debug ]; then
+		vm_timeout=$((timeout * 3))
+		vm_guest_timeout=$((guest_timeout * 3))
+		vm_mem=3072
+	fi
 	echo "#"
 	if ! prepare "$name"; then
 		echo "# kernel $KVER"

@@ -92,8 +92,8 @@ for end in "h6:" "p6:$pod"; do
 done
 
 # --- link-netnsid: without a netns of its own the peer goes where veth's
-# (and netkit's) goes, the namespace IFLA_LINK_NETNSID names; the primary
-# stays in the requester's namespace.
+# goes, the namespace IFLA_LINK_NETNSID names; the primary stays in the
+# requester's namespace.
 setup_ns linked
 ip netns set "$linked" 77
 where() { # DEV: the namespace that holds DEV, "init" or "linked"
@@ -108,13 +108,6 @@ check_eq "link-netnsid: the peer lands where veth's does" \
 	"$(where vp8)" "$(where p8)"
 check_eq "link-netnsid: the peer is in the linked namespace, the primary here" \
 	"linked init" "$(where p8) $(where h8)"
-if ip link add nk8 link-netnsid 77 type netkit peer name nkp8 2>/dev/null; then
-	check_eq "link-netnsid: the peer lands where netkit's does" \
-		"$(where nkp8)" "$(where p8)"
-	ip link del nk8
-else
-	skip "link-netnsid: placement like netkit's" "no netkit on this kernel"
-fi
 ip link del h8
 ip link del v8
 

@@ -49,7 +49,7 @@ check_ok "headroom and tailroom 512 accepted" \
 check_eq "...and applied to both ends" "512 512 512 512" \
 	"$(for d in h0 p0; do link_attr "" $d headroom; link_attr "" $d tailroom; done | xargs)"
 ip link del h0
-refused "a negative peer ifindex refused" "peer's ifindex must not be negative" \
+refused "a negative peer ifindex refused" "peer's ifindex must not be negative|ifindex can't be negative" \
 	"$META_NL" --peer-index p0:-5 create h0
 refused "duplicate peer info refused" "given more than once" \
 	"$META_NL" --peer p0 --peer p1 create h0

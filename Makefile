@@ -11,6 +11,10 @@
 #   make demo                  boot a VM and show a meta pair at work
 #   make check                 every selftest on every supported kernel
 #                              (KERNELS="6.12" to pick some)
+#   make stress                SMP stress on the debug kernel, 4 vCPUs:
+#                              STRESS_SECONDS (600) of concurrent pair,
+#                              program, netns and traffic churn with
+#                              module unloads (KERNELS= to pick others)
 #   make checkpatch            checkpatch.pl over the driver sources
 #   make bench                 meta vs veth/netkit/host under QEMU icount, then
 #                              CNI pod ADD/DEL latency, meta vs ptp (bench/cni.sh)
@@ -30,7 +34,8 @@ KMAKE_ARGS ?=
 MODULE_SRCS := Kbuild Kconfig $(shell find driver include -type f -name '*.[ch]' -o \
 		-type f -name Kbuild -o -type f -name '*.sh' 2>/dev/null)
 
-.PHONY: all module install iproute2 selftests bpf cni demo check bench checkpatch clean deps
+.PHONY: all module install iproute2 selftests bpf cni demo check stress bench checkpatch \
+	clean deps
 
 all: module
 
@@ -73,6 +78,10 @@ demo: deps
 check: deps
 	$(MAKE) selftests
 	$(SRC)/selftests/vm/run.sh
+
+stress: deps
+	$(MAKE) selftests
+	$(SRC)/selftests/vm/run.sh --stress
 
 checkpatch:
 	$(SRC)/scripts/checkpatch.sh

@@ -1,17 +1,27 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Usage: selftests/vm/run.sh [--demo] [--kernels "6.1 6.12"] [--timeout SECONDS]
-#                            [--entry GUEST_PATH] [--tests "02-create 05-badinput"] [-v]
+# Usage: selftests/vm/run.sh [--demo | --stress] [--kernels "6.1 6.12"]
+#                            [--timeout SECONDS] [--entry GUEST_PATH]
+#                            [--tests "02-create 05-badinput"] [--jobs N] [-v]
 #
 # Boot every selected kernel of selftests/vm/kernels in QEMU with meta.ko
 # built for it, run the guest test entry point (/meta/selftests/run_tests.sh,
 # kselftest TAP) and report. A kernel fails when a test fails, the guest
 # does not report back within the timeout, its entry point exits non-zero,
-# or the kernel log shows a warning, oops, leak or the like.
+# or the kernel log shows a warning, oops, leak or the like (and, on a
+# debug kernel, when kmemleak finds a leak).
+#
+# VMs run in parallel (--jobs). A debug kernel's suite is split over
+# META_DEBUG_SHARDS VMs (default 2), and a debug kernel also gets an SMP
+# stress VM (4 vCPUs, multi-threaded TCG, selftests/meta/stress.sh for
+# STRESS_SECONDS, default 60 here; META_CHECK_STRESS=0 leaves it out).
 #
 #   --demo            boot the newest selected kernel, run selftests/demo.sh
 #                     with its output on the terminal; exit with its status
+#   --stress          only the SMP stress VM, for each selected kernel
+#                     (default 6.12-debug), STRESS_SECONDS long (default
+#                     600); `make stress`
 #   --kernels LIST    kernels to test (default: $KERNELS, else the table's
 #                     default ones)
 #   --timeout S       wall-clock limit per VM (default: $META_VM_TIMEOUT or
@@ -20,7 +30,9 @@
 #   --entry PATH      run PATH (a path inside the guest) instead
 #   --tests LIST      pass LIST (test names) to the entry point: run only
 #                     those selftests (default: $META_TESTS, else all)
-#   -v                also show each guest console live
+#   --jobs N          VMs at a time (default: $META_VM_JOBS, else the
+#                     number of CPUs)
+#   -v                also show each guest console live (with --jobs 1)
 #
 # Environment: META_CACHE (kernel cache, /var/cache/meta), META_BUILD
 # (build directory, ./build), META_VM_APPEND (extra kernel command line),
@@ -29,10 +41,10 @@
 # timing for benchmarks: single-threaded TCG with -icount shift=1,sleep=off
 # and one CPU; off unless set).
 #
-# Output: per kernel a "# kernel KVER" header and the guest's TAP, the
+# Output: per VM a "# kernel KVER" header and the guest's TAP, the
 # harness's own failed checks as "not ok - vm/NAME: ...", per-kernel
 # totals, skipped tests, and last the line "N passed, N failed, N skipped".
-# Logs: build/vm/KVER/{prepare,console,results}.log.
+# Logs: build/vm/KVER/prepare.log, build/vm/KVER/JOB/{console,results}.log.
 
 set -euo pipefail
 
@@ -40,6 +52,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 demo=
+stress=
+jobs=${META_VM_JOBS:-$(nproc)}
 kernels=${KERNELS:-}
 timeout=${META_VM_TIMEOUT:-}
 entry=${META_VM_ENTRY:-}
@@ -48,16 +62,22 @@ verbose=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--demo) demo=1; shift ;;
+	--stress) stress=1; shift ;;
+	--jobs) jobs=$2; shift 2 ;;
 	--kernels) kernels=$2; shift 2 ;;
 	--kernels=*) kernels=${1#*=}; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--entry) entry=$2; shift 2 ;;
 	--tests) tests=$2; shift 2 ;;
 	-v) verbose=1; shift ;;
-	-h|--help) sed -n '4,35s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,48s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
+[ "$jobs" -ge 1 ] 2>/dev/null || die "--jobs must be a number >= 1"
+if [ -z "$kernels" ] && [ -n "$stress" ]; then
+	kernels=6.12-debug
+fi
 [ -n "$kernels" ] || kernels=$(kernel_default_names | xargs)
 for k in $kernels; do
 	kernel_row "$k"		# unknown names fail here, before any work
@@ -107,7 +127,6 @@ total_pass=0
 total_fail=0
 total_skip=0
 skipped=()
-summaries=()
 
 # --- preparation shared by all kernels -------------------------------------
 
@@ -144,8 +163,8 @@ host_step cni make -C "$META_REPO" cni BUILD="$META_BUILD"
 # --- per kernel ---------------------------------------------------------------
 
 # A debug kernel not yet in the cache takes ~20 CPU-minutes to build. It
-# builds in the background, niced, while the distribution kernels' VMs run
-# (each takes one core); its own turn comes last and waits for it.
+# builds in the background, niced, while the distribution kernels' VMs run;
+# its own VMs come last and wait for it.
 for k in $debug_kernels; do
 	(
 		renice -n 10 "$BASHPID" >/dev/null
@@ -162,12 +181,20 @@ fail_check()
 	k_fail=$((k_fail + 1))
 }
 
-# prepare NAME: fetch the kernel, build meta.ko, make the initramfs. Runs in
-# a subshell (lib.sh's die exits) with its output in a log; sets KVER.
+# prepare NAME: fetch the kernel, build meta.ko, make the initramfs, once per
+# run and kernel however many VMs boot it (they wait for each other here).
+# Sets KVER; the output goes to a log, its tail to stdout on failure.
 prepare()
 {
-	local name=$1 log=$vmdir/prepare-$1.log t0=$SECONDS
+	local name=$1 log=$vmdir/prepare-$1.log t0=$SECONDS lockfd
 
+	exec {lockfd}>"$vmdir/.prepare-$name.lock"
+	flock "$lockfd"
+	if [ -e "$vmdir/.prepared-$name" ]; then
+		KVER=$(cat "$vmdir/.prepared-$name")
+		flock -u "$lockfd"
+		return 0
+	fi
 	rm -f "$vmdir/.kver-$name"
 	echo "# $name: fetching the kernel, building meta.ko and the initramfs"
 	# Explicit exits: set -e does not apply inside a subshell whose status
@@ -181,30 +208,38 @@ prepare()
 	) > "$log" 2>&1; then
 		KVER=$(cat "$vmdir/.kver-$name" 2>/dev/null || echo "$name")
 		tail -n 40 "$log" | sed 's/^/# /'
+		flock -u "$lockfd"
 		return 1
 	fi
 	KVER=$(cat "$vmdir/.kver-$name")
 	mv "$log" "$vmdir/$KVER/prepare.log"
+	echo "$KVER" > "$vmdir/.prepared-$name"
+	flock -u "$lockfd"
 	echo "# $name: $KVER prepared in $((SECONDS - t0))s"
 }
 
-# boot NAME: boot $KVER with its initramfs; sets qrc (QEMU's exit status or
-# timeout's 124) and boot_secs.
+# boot NAME: boot $KVER with its initramfs, logs in $jdir; sets qrc
+# (QEMU's exit status or timeout's 124) and boot_secs. $vm_* (job
+# settings) choose the entry point, its arguments and the machine.
 boot()
 {
-	local name=$1 dir=$vmdir/$KVER mode=test append qpid t0
+	local name=$1 dir=$jdir mode=test append qpid t0
 
 	[ -z "$demo" ] || mode=demo
+	mkdir -p "$dir"
 	# panic=-1: a panic reboots at once, which -no-reboot turns into
 	# QEMU's exit (the missing exit marker then fails the kernel) instead
 	# of a wait for the timeout. No oops=panic and no panic_on_warn: an
 	# oops kills only the task that hit it, so the remaining tests, the
 	# kernel log and the marker still arrive, and the log check fails the
 	# kernel. printk.devkmsg=on: tests may log to /dev/kmsg unthrottled.
-	append="console=ttyS0 quiet panic=-1 printk.devkmsg=on"
+	# no_timer_check: on a loaded host the emulated IO-APIC timer can miss
+	# the kernel's early check, which then panics ("IO-APIC + timer
+	# doesn't work!", seen with three VMs on two cores).
+	append="console=ttyS0 quiet panic=-1 printk.devkmsg=on no_timer_check"
 	append+=" metavm.mode=$mode metavm.timeout=$vm_guest_timeout"
-	[ -z "$entry" ] || append+=" metavm.entry=$entry"
-	[ -z "$tests" ] || append+=" metavm.args=$(tr -s ' \t' ',' <<<"$tests")"
+	[ -z "$vm_entry" ] || append+=" metavm.entry=$vm_entry"
+	[ -z "$vm_args" ] || append+=" metavm.args=$(tr -s ' \t' ',' <<<"$vm_args")"
 	append+=" ${META_VM_APPEND:-}"
 	rm -f "$dir/console.log" "$dir/results.log"
 	: > "$dir/console.log"
@@ -223,8 +258,9 @@ boot()
 	# sync IPIs, and a vCPU thread of QEMU 7.2 can still run a block
 	# translated from the int3. Round-robin vCPUs cannot race the patcher;
 	# the tests are mostly serial, so it costs ~20 % of wall time.
-	# META_VM_TCG=multi brings the parallel vCPUs back.
-	local accel=tcg,thread=${META_VM_TCG:-single} smp=${META_VM_SMP:-2} icount=()
+	# META_VM_TCG=multi brings the parallel vCPUs back; the stress VM
+	# needs them and keeps its static keys still (stress.sh).
+	local accel=tcg,thread=$vm_tcg smp=$vm_smp icount=()
 	if [ -n "${META_VM_ICOUNT:-}" ] && [ "$META_VM_ICOUNT" != 0 ]; then
 		accel=tcg,thread=single
 		smp=1
@@ -234,13 +270,13 @@ boot()
 	# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
 	local qemu=(
 		qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu qemu64,-cx16
-		-smp "$smp" -m "${META_VM_MEM:-$vm_mem}"
-		-kernel "$KIMAGE" -initrd "$dir/initramfs.cpio.gz"
+		-smp "$smp" -m "$vm_mem"
+		-kernel "$KIMAGE" -initrd "$vmdir/$KVER/initramfs.cpio.gz"
 		-append "$append"
 		-nographic -nodefaults -no-reboot -nic none -monitor none
 		-serial "file:$dir/console.log" -serial "file:$dir/results.log"
 	)
-	echo "# $name: booting $KVER (timeout ${vm_timeout}s)"
+	echo "# $name: booting $KVER$vm_what (timeout ${vm_timeout}s)"
 	t0=$(date +%s%N)
 	timeout -k 10 "$vm_timeout" "${qemu[@]}" </dev/null > "$dir/qemu.log" 2>&1 &
 	qpid=$!
@@ -279,10 +315,10 @@ console_tail()
 	tail -n 20 "$1" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/^/# console: /'
 }
 
-# evaluate NAME: read the guest's report and account for it.
+# evaluate NAME: read the guest's report (in $jdir) and account for it.
 evaluate()
 {
-	local name=$1 dir=$vmdir/$KVER res tap dmesg rc plan n bad
+	local name=$1 dir=$jdir res tap dmesg rc plan n bad line
 
 	res=$dir/results.clean
 	tr -d '\r' < "$dir/results.log" > "$res"
@@ -301,11 +337,11 @@ evaluate()
 		fail_check "$name" "guest reported its exit status (QEMU status $qrc; console: $dir/console.log)"
 		console_tail "$dir/console.log"
 	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		fail_check "$name" "${entry:-the guest entry point} finished within ${vm_guest_timeout}s (guest watchdog)"
+		fail_check "$name" "${vm_entry:-the guest entry point} finished within ${vm_guest_timeout}s (guest watchdog)"
 	elif [ "$rc" -ne 0 ] && { [ -n "$demo" ] || ! grep -q '^not ok ' <<<"$tap"; }; then
 		# A failed test already fails the kernel and explains the
 		# status; only an unexplained one is a check of its own.
-		fail_check "$name" "${entry:-the guest entry point} exits 0 (exit status $rc)"
+		fail_check "$name" "${vm_entry:-the guest entry point} exits 0 (exit status $rc)"
 	fi
 
 	# The console carries the kernel's messages and, echoed, the entry
@@ -344,7 +380,7 @@ evaluate()
 	n=$(grep -c '^not ok ' <<<"$tap" || true)
 	k_fail=$((k_fail + n))
 	while read -r line; do
-		[ -n "$line" ] && skipped+=("$name: $line")
+		[ -z "$line" ] || echo "$name: $line" >> "$jdir.skipped"
 	done < <(grep -iE '^ok [0-9]*.*#[[:space:]]*skip' <<<"$tap" || true)
 
 	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' <<<"$tap" | tail -n 1)
@@ -355,52 +391,174 @@ evaluate()
 	fi
 }
 
-demo_rc=0
-for name in $kernels; do
+# --- jobs: one VM each ---------------------------------------------------------
+
+# The selftests a shard runs: every SHARDS-th script from the INDEX-th, in
+# order, so that shards get a similar mix.
+shard_tests()
+{
+	local index=$1 shards=$2 i=0 t
+
+	for t in "$META_REPO"/selftests/meta/[0-9]*.sh; do
+		[ $((i % shards)) -eq $((index - 1)) ] && basename "$t" .sh
+		i=$((i + 1))
+	done | xargs
+}
+
+# Job lines: "NAME KIND SHARD/SHARDS", KIND suite or stress.
+job_list()
+{
+	local k shards i
+
+	for k in $kernels; do
+		kernel_row "$k"
+		if [ -n "$stress" ]; then
+			echo "$k stress 1/1"
+			continue
+		fi
+		shards=1
+		if [ "$K_BUILD" = debug ] && [ -z "$tests" ] && [ -z "$entry" ]; then
+			shards=${META_DEBUG_SHARDS:-2}
+		fi
+		for ((i = 1; i <= shards; i++)); do
+			echo "$k suite $i/$shards"
+		done
+		if [ "$K_BUILD" = debug ] && [ -z "$tests" ] && [ -z "$entry" ] &&
+		   [ "${META_CHECK_STRESS:-1}" != 0 ]; then
+			echo "$k stress 1/1"
+		fi
+	done
+}
+
+# run_job NAME KIND SHARD: prepare, boot and evaluate one VM. Output on
+# stdout; the counts go to $jdir.counts ("pass fail skip").
+run_job()
+{
+	local name=$1 kind=$2 shard=$3
+
 	k_pass=0
 	k_fail=0
 	k_skip=0
-	KVER=$name
-	# Debug kernels (KASAN, lockdep, kmemleak) run ~3 times slower and
-	# need room for KASAN's shadow and kmemleak's metadata.
 	kernel_row "$name"
 	vm_timeout=$timeout
 	vm_guest_timeout=$guest_timeout
-	vm_mem=2048
+	vm_mem=${META_VM_MEM:-2048}
+	vm_smp=${META_VM_SMP:-2}
+	vm_tcg=${META_VM_TCG:-single}
+	vm_entry=$entry
+	vm_args=$tests
+	vm_what=
+	# Debug kernels (KASAN, lockdep, kmemleak) run ~5 times slower and
+	# need room for KASAN's shadow and kmemleak's metadata.
 	if [ "$K_BUILD" = debug ]; then
 		vm_timeout=$((timeout * 3))
 		vm_guest_timeout=$((guest_timeout * 3))
-		vm_mem=3072
+		vm_mem=${META_VM_MEM:-3072}
+	fi
+	if [ "$kind" = stress ]; then
+		vm_smp=4
+		vm_tcg=multi
+		vm_entry=/meta/selftests/meta/stress.sh
+		vm_args=${STRESS_SECONDS:-$([ -n "$stress" ] && echo 600 || echo 60)}
+		vm_timeout=$((vm_args * 4 + 900))
+		vm_guest_timeout=$((vm_args * 4 + 600))
+		vm_what=" for ${vm_args}s of SMP stress (4 vCPUs)"
+	elif [ "$shard" != 1/1 ]; then
+		vm_args=$(shard_tests "${shard%/*}" "${shard#*/}")
+		vm_what=", shard $shard: $vm_args"
 	fi
 	echo "#"
 	if ! prepare "$name"; then
 		echo "# kernel $KVER"
 		fail_check "$name" "prepare $KVER (log: $vmdir/prepare-$name.log)"
-		demo_rc=1
+		guest_rc=1
 	else
 		kernel_cached "$KVER"
+		jdir=$vmdir/$KVER/$kind-${shard/\//-of-}
 		boot "$name"
-		echo "# kernel $KVER"
+		echo "# kernel $KVER$vm_what"
 		evaluate "$name"
 		echo "# $name: VM ran ${boot_secs}s (boot to result)"
-		demo_rc=$guest_rc
-		[ "$k_fail" -eq 0 ] || [ "$demo_rc" -ne 0 ] || demo_rc=1
 	fi
-	[ -z "$demo" ] || continue
-	summaries+=("# $name: $k_pass passed, $k_fail failed, $k_skip skipped")
-	echo "${summaries[-1]}"
-	total_pass=$((total_pass + k_pass))
-	total_fail=$((total_fail + k_fail))
-	total_skip=$((total_skip + k_skip))
-done
+	echo "$k_pass $k_fail $k_skip" > "$jcounts"
+}
 
 if [ -n "$demo" ]; then
-	echo "# demo on $KVER: exit status $demo_rc (logs: $vmdir/$KVER/)"
+	jcounts=/dev/null
+	run_job "$kernels" suite 1/1
+	demo_rc=$guest_rc
+	[ "$k_fail" -eq 0 ] || [ "$demo_rc" -ne 0 ] || demo_rc=1
+	echo "# demo on $KVER: exit status $demo_rc (logs: $jdir/)"
 	exit "$demo_rc"
 fi
 
+rm -f "$vmdir"/.prepared-* "$vmdir"/jobs/*
+mkdir -p "$vmdir/jobs"
+mapfile -t job_lines < <(job_list)
+echo "# ${#job_lines[@]} VMs, $jobs at a time"
+
+# Jobs run in the background, at most $jobs at once; their output is
+# printed in job order as soon as a job and all before it are done.
+printed=0
+print_done()
+{
+	while [ "$printed" -lt ${#job_lines[@]} ] && [ -e "$vmdir/jobs/$printed.counts" ]; do
+		cat "$vmdir/jobs/$printed.out"
+		printed=$((printed + 1))
+	done
+}
+# Only job PIDs are waited for: a background debug build is a child too.
+declare -A running=()
+reap()
+{
+	local pid
+
+	wait -n -p pid "${!running[@]}" || true
+	[ -z "${pid:-}" ] || unset "running[$pid]"
+	print_done
+}
+for i in "${!job_lines[@]}"; do
+	while [ "${#running[@]}" -ge "$jobs" ]; do
+		reap
+	done
+	read -r j_name j_kind j_shard <<<"${job_lines[i]}"
+	(
+		jcounts=$vmdir/jobs/$i.counts.new
+		jdir=
+		run_job "$j_name" "$j_kind" "$j_shard" > "$vmdir/jobs/$i.out" 2>&1
+		[ -z "$jdir" ] || ! [ -e "$jdir.skipped" ] || mv "$jdir.skipped" "$vmdir/jobs/$i.skipped"
+		mv "$jcounts" "$vmdir/jobs/$i.counts"
+	) </dev/null &
+	running[$!]=1
+done
+while [ "${#running[@]}" -gt 0 ]; do
+	reap
+done
+wait || true	# the background debug builds
+print_done
+
+# Totals per kernel, then overall.
+declare -A kp kf ks
+for i in "${!job_lines[@]}"; do
+	read -r j_name _ <<<"${job_lines[i]}"
+	if [ -e "$vmdir/jobs/$i.counts" ]; then
+		read -r p f s < "$vmdir/jobs/$i.counts"
+	else
+		echo "not ok - vm/$j_name: job $i (${job_lines[i]}) reported its results"
+		p=0 f=1 s=0
+	fi
+	kp[$j_name]=$((${kp[$j_name]:-0} + p))
+	kf[$j_name]=$((${kf[$j_name]:-0} + f))
+	ks[$j_name]=$((${ks[$j_name]:-0} + s))
+	[ ! -e "$vmdir/jobs/$i.skipped" ] || mapfile -t -O "${#skipped[@]}" skipped < "$vmdir/jobs/$i.skipped"
+done
 echo "#"
-printf '%s\n' "${summaries[@]}"
+for k in $kernels; do
+	echo "# $k: ${kp[$k]} passed, ${kf[$k]} failed, ${ks[$k]} skipped"
+	total_pass=$((total_pass + kp[$k]))
+	total_fail=$((total_fail + kf[$k]))
+	total_skip=$((total_skip + ks[$k]))
+done
 if [ ${#skipped[@]} -gt 0 ]; then
 	echo "# skipped:"
 	printf '#   %s\n' "${skipped[@]}"

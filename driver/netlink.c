@@ -88,17 +88,27 @@ static int meta_no_repeats(const struct nlattr *nest, int maxtype,
  * rtnetlink parses IFLA_INFO_DATA liberally: unknown attributes, wrong
  * sizes, trailing bytes and unknown nested attributes pass. Validate it
  * again strictly; only the peer info, an ifinfomsg with attributes behind
- * it, is not a plain attribute type (NLA_UNSPEC).
+ * it, is not a plain attribute type (NLA_UNSPEC). rtnetlink uses the last
+ * IFLA_INFO_DATA of several: refuse them rather than check another one.
  */
 static int meta_validate_strict(struct nlattr *tb[],
 				struct netlink_ext_ack *extack)
 {
-	const struct nlattr *info;
-	int err;
+	const struct nlattr *attr, *info = NULL;
+	int rem, err;
 
 	if (!tb[IFLA_LINKINFO])
 		return 0;
-	info = nla_find_nested(tb[IFLA_LINKINFO], IFLA_INFO_DATA);
+	nla_for_each_nested(attr, tb[IFLA_LINKINFO], rem) {
+		if (nla_type(attr) != IFLA_INFO_DATA)
+			continue;
+		if (info) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "meta: attribute given more than once");
+			return -EINVAL;
+		}
+		info = attr;
+	}
 	if (!info)
 		return 0;
 	err = __nla_validate(nla_data(info), nla_len(info), IFLA_META_MAX,

@@ -118,14 +118,37 @@ none() { :; }
 st_devs() { echo "devs $(meta_devs) progs $(progs_now)"; }
 del_h0() { ip link del h0 2>/dev/null || true; }
 
-# --- creating pairs
-sweep "create l3, defaults" st_devs del_h0 none \
-	'nl --peer p0 create h0'
-sweep "create l2, every option, peer in a namespace" st_devs del_h0 none \
-	'nl --mode 1 --policy 2 --peer-policy 2 --scrub 0 --peer-scrub 0 \
-	 --headroom 128 --tailroom 64 --mtu 9000 --address 02:00:00:00:18:01 \
-	 --peer-mtu 9000 --peer-address 02:00:00:00:18:02 \
-	 --peer-netns /run/netns/$pod --peer p0 create h0'
+# --- creating and deleting pairs, unloading the module: tens to hundreds
+# of failure points each, so meta_nl --sweep steps through them itself
+# (see its --help) and reports "points N refused N fallback N lost N bad N".
+csweep() {
+	local name=$1 out rc=0 pts ref fb lost bad
+	shift
+	out=$(nl --sweep $MAX_POINTS "$@" 2>&1) || rc=$?
+	read -r _ pts _ ref _ fb _ lost _ bad <<<"$(tail -n 1 <<<"$out")"
+	echo "# $name: $pts failure points: $ref refused, $fb succeeded by a fallback, $lost answers lost"
+	[ -d /sys/module/meta ] || modprobe meta
+	if [ $rc -eq 0 ] && [ "$bad" = 0 ] && [ "${pts:-0}" -gt 0 ] &&
+	   [ "$(meta_devs)" = 0/0 ]; then
+		pass "$name: $pts failure points, each a clean failure or success"
+	else
+		fail "$name: every failure point clean" "$(head -n 10 <<<"$out")" \
+			"meta devices left: $(meta_devs)"
+	fi
+}
+# (Each run's pair gets its own names, the run number in their digits.)
+csweep "create l3, defaults" --peer pf0000 create hf0000
+csweep "create l2, every option, peer in a namespace" \
+	--mode 1 --policy 2 --peer-policy 2 --scrub 0 --peer-scrub 0 \
+	--headroom 128 --tailroom 64 --mtu 9000 --address 02:00:00:00:18:01 \
+	--peer-mtu 9000 --peer-address 02:00:00:00:18:02 \
+	--peer-netns "/run/netns/$pod" --peer pf0000 create hf0000
+csweep "delete through the primary, programs attached" \
+	--peer-netns "/run/netns/$pod" --peer p0 delete h0
+csweep "delete through the peer, programs attached" \
+	--peer-netns "/run/netns/$pod" --peer p0 delete-peer h0
+csweep "module unload with a pair and programs" \
+	--peer-netns "/run/netns/$pod" --peer p0 unload h0
 
 # --- changing policies through the primary
 pod_pair
@@ -151,26 +174,6 @@ sweep "detach" st_progs one_prog one_prog \
 	'nl --detach $PEER:$A change h0'
 detach_all
 ip link del h0
-
-# --- deleting a pair with programs attached, through either end
-armed_pair() {
-	del_h0
-	pod_pair
-	attach h0 pass --dir peer >/dev/null
-	attach h0 next --dir primary >/dev/null
-}
-sweep "delete through the primary" st_devs none armed_pair \
-	'nl delete h0'
-sweep "delete through the peer" st_devs none armed_pair \
-	'in_ns "$pod" "$META_NL" delete p0'
-del_h0
-
-# --- unloading the module with pairs and programs
-st_module() { echo "module $([ -d /sys/module/meta ] && echo loaded || echo gone) $(st_devs)"; }
-loaded_pair() { [ -d /sys/module/meta ] || modprobe meta; armed_pair; }
-sweep "module unload" st_module none loaded_pair \
-	'nl unload'
-modprobe meta
 
 # --- deleting the peer's namespace: its teardown runs in a kernel worker
 # (cleanup_net), out of the task's fail-nth reach. Faults are aimed at that

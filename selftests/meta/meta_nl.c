@@ -9,6 +9,7 @@
  * attributes with a clear message. Attributes are emitted in the order given
  * on the command line, so repeating an option repeats the attribute.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
@@ -74,6 +76,19 @@ static const char usage[] =
 "                    task's /proc/thread-self/fail-nth, set right before\n"
 "                    the request is sent; needs CONFIG_FAULT_INJECTION) and\n"
 "                    print \"fault injected\" or \"fault not reached\" first\n"
+"  --sweep MAX       with create|delete|delete-peer|unload NAME and --peer:\n"
+"                    run that operation with fail-nth 1, 2, ... (at most\n"
+"                    MAX times) until it no longer reaches the fault. The\n"
+"                    options describe the pair (created by the request for\n"
+"                    create; before each run, with a program attached in\n"
+"                    each direction, for the others; delete-peer deletes\n"
+"                    through --peer inside --peer-netns, unload removes the\n"
+"                    module). Each run must leave the state (both ends, the\n"
+"                    module, the kernel's program count) as after an\n"
+"                    unfaulted success, or, when refused, as before it.\n"
+"                    Prints each run that broke this, then \"points N\n"
+"                    refused N fallback N lost N bad N\"; exit 1 if a run\n"
+"                    was bad\n"
 "  -h, --help        this text\n"
 "\n"
 "delete sends RTM_DELLINK for NAME; unload removes the meta module\n"
@@ -120,12 +135,15 @@ static const struct opt_def defs[] = {
 	{ "peer-address", OPT_GLOBAL, 0 },
 	{ "peer-netns",	 OPT_GLOBAL, 0 },
 	{ "fail-nth",	 OPT_GLOBAL, 0 },
+	{ "sweep",	 OPT_GLOBAL, 0 },
 };
 
 /* Options that are not attributes of IFLA_INFO_DATA. */
 static struct {
 	const char *mtu, *address, *peer_mtu, *peer_address, *peer_netns;
 	const char *fail_nth;
+	bool sweep;
+	const char *peer_name;
 } g;
 
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))
@@ -290,7 +308,7 @@ static void put_raw_nest(struct nlmsghdr *nlh, char *arg)
 }
 
 /* The number of BPF programs the kernel holds. */
-static int prog_count(void)
+static unsigned int prog_count(void)
 {
 	union bpf_attr attr;
 	unsigned int n = 0;
@@ -302,10 +320,9 @@ static int prog_count(void)
 	}
 	if (errno != ENOENT) {
 		perror("meta_nl: BPF_PROG_GET_NEXT_ID");
-		return 2;
+		exit(2);
 	}
-	printf("%u\n", n);
-	return 0;
+	return n;
 }
 
 /*
@@ -329,13 +346,13 @@ static void fail_nth_arm(void)
 	}
 }
 
-static void fail_nth_report(void)
+static bool fail_nth_report(void)
 {
 	char val[32] = "";
 	ssize_t n;
 
 	if (fail_nth_fd < 0)
-		return;
+		return false;
 	n = pread(fail_nth_fd, val, sizeof(val) - 1, 0);
 	/* Disarm before anything else allocates. */
 	if (pwrite(fail_nth_fd, "0", 1, 0) < 0 || n <= 0) {
@@ -344,7 +361,9 @@ static void fail_nth_report(void)
 	}
 	close(fail_nth_fd);
 	fail_nth_fd = -1;
-	printf("fault %s\n", atoi(val) == 0 ? "injected" : "not reached");
+	if (!g.sweep)
+		printf("fault %s\n", atoi(val) == 0 ? "injected" : "not reached");
+	return atoi(val) == 0;
 }
 
 static int unload(void)
@@ -509,6 +528,301 @@ static int read_ack(struct mnl_socket *nl, char *buf, size_t size,
 	exit(2);
 }
 
+/* Run @fn in the namespace at @netns (NULL: ours), then come back. */
+static long in_netns(const char *netns, long (*fn)(const void *),
+		     const void *arg)
+{
+	int here, there;
+	long ret;
+
+	if (!netns)
+		return fn(arg);
+	here = open("/proc/thread-self/ns/net", O_RDONLY);
+	there = open(netns, O_RDONLY);
+	if (here < 0 || there < 0 || setns(there, CLONE_NEWNET)) {
+		perror("meta_nl: entering the peer's namespace");
+		exit(2);
+	}
+	close(there);
+	ret = fn(arg);
+	if (setns(here, CLONE_NEWNET)) {
+		perror("meta_nl: back to our namespace");
+		exit(2);
+	}
+	close(here);
+	return ret;
+}
+
+static long link_exists(const void *name)
+{
+	return if_nametoindex(name) != 0;
+}
+
+static long rtnl_open(const void *unused)
+{
+	int one = 1;
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+
+	(void)unused;
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		perror("meta_nl: netlink socket");
+		exit(2);
+	}
+	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	return (long)nl;
+}
+
+/* Send @req (its sequence number renewed) and return the kernel's answer. */
+static int request(struct mnl_socket *nl, struct nlmsghdr *req, bool armed,
+		   bool *injected, const char **msg)
+{
+	static char ans[8192];
+	ssize_t sent;
+
+	req->nlmsg_seq++;
+	if (armed)
+		fail_nth_arm();
+	sent = mnl_socket_sendto(nl, req, req->nlmsg_len);
+	*injected = armed && fail_nth_report();
+	*msg = "(request not sent)";
+	if (sent < 0)
+		return errno;
+	return read_ack(nl, ans, sizeof(ans), req->nlmsg_seq, msg);
+}
+
+/* An RTM_NEWLINK or RTM_DELLINK for @name, built in @buf. */
+static struct nlmsghdr *link_request(char *buf, size_t size, int type,
+				     const char *name)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm;
+
+	memset(buf, 0, size);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nlh;
+}
+
+/*
+ * --sweep: one operation with its 1st, 2nd, ... allocation failing, until
+ * a run no longer reaches the fault. The state a run leaves (both ends,
+ * the module, the kernel's program count) must be that of failure or that
+ * of success.
+ */
+struct sweep {
+	const char *op;
+	char name[IFNAMSIZ], peer[IFNAMSIZ];	/* of the current run */
+	struct mnl_socket *nl, *peer_nl;	/* ours, the peer's namespace's */
+	struct nlmsghdr *create;		/* the creation request */
+};
+
+/* Pairs a create sweep made stay (deleting each costs an RCU grace period
+ * or two); they carry this group and go in one request at the end.
+ */
+#define SWEEP_GROUP	0x5eeb
+
+/*
+ * A create sweep names each run's pair anew: the trailing digits of both
+ * names (at least 4 of them) become the run number, in the request too.
+ */
+static bool sweep_rename(struct sweep *sw, long n)
+{
+	char *names[] = { sw->name, sw->peer }, *at, *end;
+	char *req = (char *)sw->create;
+	size_t len, digits;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		len = strlen(names[i]);
+		for (digits = 0; digits < len &&
+		     names[i][len - 1 - digits] >= '0' &&
+		     names[i][len - 1 - digits] <= '9'; digits++)
+			;
+		if (digits < 4)
+			return false;
+		/* The request carries each name once, NUL-terminated. */
+		at = memmem(req, sw->create->nlmsg_len, names[i], len + 1);
+		if (!at)
+			return false;
+		end = names[i] + len - digits;
+		snprintf(end, digits + 1, "%0*ld", (int)digits, n % 10000);
+		memcpy(at, names[i], len);
+	}
+	return true;
+}
+
+struct sweep_state {
+	bool primary, peer, module;
+	unsigned int progs;
+};
+
+static void sweep_state(const struct sweep *sw, struct sweep_state *st)
+{
+	st->primary = link_exists(sw->name);
+	st->peer = in_netns(g.peer_netns, link_exists, sw->peer);
+	st->module = !access("/sys/module/meta", F_OK);
+	st->progs = prog_count();
+}
+
+static bool same_state(const struct sweep_state *a, const struct sweep_state *b)
+{
+	return a->primary == b->primary && a->peer == b->peer &&
+	       a->module == b->module && a->progs == b->progs;
+}
+
+/* The pair with a program in each direction, for delete and unload. */
+static void sweep_setup(const struct sweep *sw)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct nlattr *li, *data, *nest;
+	const char *msg;
+	bool unused;
+	int dir, fd;
+
+	if (access("/sys/module/meta", F_OK) && system("modprobe meta")) {
+		fputs("meta_nl: modprobe meta failed\n", stderr);
+		exit(2);
+	}
+	if (request(sw->nl, sw->create, false, &unused, &msg)) {
+		fprintf(stderr, "meta_nl: setup: creating the pair: %s\n", msg);
+		exit(2);
+	}
+	for (dir = META_PROG_DIR_PRIMARY; dir <= META_PROG_DIR_PEER; dir++) {
+		nlh = link_request(buf, sizeof(buf), RTM_NEWLINK, sw->name);
+		li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, META_LINK_KIND);
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		nest = mnl_attr_nest_start(nlh, IFLA_META_PROG_ATTACH);
+		fd = load_tiny_prog(BPF_PROG_TYPE_SCHED_CLS);
+		mnl_attr_put_u32(nlh, IFLA_META_PROG_FD, fd);
+		mnl_attr_put_u32(nlh, IFLA_META_PROG_DIR, dir);
+		mnl_attr_nest_end(nlh, nest);
+		mnl_attr_nest_end(nlh, data);
+		mnl_attr_nest_end(nlh, li);
+		if (request(sw->nl, nlh, false, &unused, &msg)) {
+			fprintf(stderr, "meta_nl: setup: attaching: %s\n", msg);
+			exit(2);
+		}
+		close(fd);	/* the kernel holds the program now */
+	}
+}
+
+/* The operation under test, once, armed; returns its error (0, errno, -ENOBUFS). */
+static int sweep_once(const struct sweep *sw, bool *injected, const char **msg)
+{
+	char buf[256];
+	int err;
+
+	*msg = "";
+	if (!strcmp(sw->op, "create"))
+		return request(sw->nl, sw->create, true, injected, msg);
+	if (!strcmp(sw->op, "delete"))
+		return request(sw->nl, link_request(buf, sizeof(buf), RTM_DELLINK,
+						    sw->name), true, injected, msg);
+	if (!strcmp(sw->op, "delete-peer"))
+		return request(sw->peer_nl, link_request(buf, sizeof(buf), RTM_DELLINK,
+							 sw->peer), true, injected, msg);
+	fail_nth_arm();
+	err = syscall(__NR_delete_module, "meta", O_NONBLOCK) ? errno : 0;
+	*injected = fail_nth_report();
+	return err;
+}
+
+static int sweep(struct sweep *sw, long max)
+{
+	unsigned int points = 0, refused = 0, fallback = 0, lost = 0, bad = 0;
+	struct sweep_state before, after, ok, failed;
+	bool setup = strcmp(sw->op, "create");
+	char del_buf[256], nth[24];
+	const char *msg;
+	bool injected;
+	long n;
+	int err;
+
+	sw->peer_nl = (struct mnl_socket *)in_netns(g.peer_netns, rtnl_open, NULL);
+	if (!setup)
+		mnl_attr_put_u32(sw->create, IFLA_GROUP, SWEEP_GROUP);
+	for (n = 0; n <= max; n++) {
+		if (setup) {
+			sweep_setup(sw);
+		} else if (!sweep_rename(sw, n)) {
+			fputs("meta_nl: --sweep create wants names ending in 4 digits\n",
+			      stderr);
+			return 2;
+		}
+		sweep_state(sw, &before);
+		snprintf(nth, sizeof(nth), "%ld", n);
+		g.fail_nth = n ? nth : NULL;	/* run 0: the state of success */
+		err = sweep_once(sw, &injected, &msg);
+		sweep_state(sw, &after);
+		if (!n) {
+			if (err || same_state(&before, &after)) {
+				printf("run 0 (no fault): answer %d (%s), state unchanged\n",
+				       err, msg ? msg : "");
+				return 1;
+			}
+			failed = before;
+			ok = after;
+		} else {
+			if (injected) {
+				points++;
+				if (err == -ENOBUFS)
+					lost++;
+				else if (err)
+					refused++;
+				else
+					fallback++;
+			}
+			if (!same_state(&after, err > 0 ? &failed : &ok) &&
+			    (err != -ENOBUFS || !same_state(&after, &failed))) {
+				bad++;
+				printf("run %ld: %s, answer %d (%s): primary %d peer %d module %d programs %u\n",
+				       n, injected ? "fault injected" : "no fault", err,
+				       msg ? msg : "", after.primary, after.peer,
+				       after.module, after.progs);
+			}
+		}
+		/* Back to the state before the run, as far as it takes. */
+		if (after.primary && setup) {
+			bool unused;
+
+			request(sw->nl, link_request(del_buf, sizeof(del_buf),
+						     RTM_DELLINK, sw->name),
+				false, &unused, &msg);
+		}
+		if (n && !injected)
+			break;
+	}
+	if (n > max) {
+		bad++;
+		printf("still reaching the fault after %ld runs\n", max);
+	}
+	if (!setup) {
+		struct nlmsghdr *del = link_request(del_buf, sizeof(del_buf),
+						    RTM_DELLINK, "");
+		bool unused;
+
+		/* By group: drop the empty name link_request() put. */
+		del->nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+		mnl_attr_put_u32(del, IFLA_GROUP, SWEEP_GROUP);
+		err = request(sw->nl, del, false, &unused, &msg);
+		if (err && err != ENODEV) {
+			bad++;
+			printf("deleting the sweep's pairs: %d (%s)\n", err, msg);
+		}
+	}
+	mnl_socket_close(sw->peer_nl);
+	printf("points %u refused %u fallback %u lost %u bad %u\n", points,
+	       refused, fallback, lost, bad);
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct option longopts[NDEFS + 2];
@@ -523,6 +837,7 @@ int main(int argc, char **argv)
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifm;
 	const char *msg, *kind = META_LINK_KIND;
+	const char *sweep_op = NULL;
 	bool create, delete;
 	unsigned int seq;
 	ssize_t sent;
@@ -560,19 +875,33 @@ int main(int argc, char **argv)
 				g.peer_address = optarg;
 			else if (!strcmp(name, "peer-netns"))
 				g.peer_netns = optarg;
+			else if (!strcmp(name, "sweep"))
+				g.sweep = true, g.fail_nth = optarg;
 			else
 				g.fail_nth = optarg;
 			continue;
 		}
+		if (defs[c - 0x100].kind == OPT_PEER)
+			g.peer_name = optarg;
 		attrs[nattrs].def = &defs[c - 0x100];
 		attrs[nattrs++].arg = optarg;
 	}
 	if (argc - optind == 2 && !strcmp(argv[optind], "prog-exists"))
 		return prog_exists(argv[optind + 1]);
 	if (argc - optind == 1 && !strcmp(argv[optind], "prog-count"))
-		return prog_count();
+		return printf("%u\n", prog_count()) < 0;
 	if (argc - optind == 1 && !strcmp(argv[optind], "unload"))
 		return unload();
+	/* A sweep's request is the pair's creation, whatever it tests. */
+	if (g.sweep && argc - optind == 2) {
+		sweep_op = argv[optind];
+		if (strcmp(sweep_op, "create") && strcmp(sweep_op, "delete") &&
+		    strcmp(sweep_op, "delete-peer") && strcmp(sweep_op, "unload")) {
+			fputs(usage, stderr);
+			return 2;
+		}
+		argv[optind] = "create";
+	}
 	if (argc - optind != 2 ||
 	    (strcmp(argv[optind], "create") && strcmp(argv[optind], "change") &&
 	     strcmp(argv[optind], "delete"))) {
@@ -612,6 +941,20 @@ int main(int argc, char **argv)
 	}
 	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (g.sweep) {
+		struct sweep sw = { .op = sweep_op, .nl = nl, .create = nlh };
+
+		if (!g.peer_name) {
+			fputs("meta_nl: --sweep needs --peer\n", stderr);
+			return 2;
+		}
+		snprintf(sw.name, sizeof(sw.name), "%s", argv[optind + 1]);
+		snprintf(sw.peer, sizeof(sw.peer), "%s", g.peer_name);
+		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+		err = sweep(&sw, parse_num(g.fail_nth, 1000000));
+		mnl_socket_close(nl);
+		return err;
+	}
 	fail_nth_arm();
 	sent = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len);
 	fail_nth_report();

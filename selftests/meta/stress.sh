@@ -74,49 +74,53 @@ pods
 
 stop=$((SECONDS + DURATION))
 running() { [ $SECONDS -lt $stop ]; }
-count_op() { echo "$1" >>"/tmp/stress-ops.$$"; }
+# count_op WHAT N: N more operations of kind WHAT were done.
+count_op() { echo "$1 $2" >>"/tmp/stress-ops.$$"; }
 
+# Pairs come and go in batches (one ip process for many requests): 8 with
+# their peers in a fresh namespace, 4 deleted by name, 4 with the namespace.
 worker_churn() {
-	local i=0 ns
+	local round=0 ns i
 	while running; do
-		i=$(( (i + 1) % 8 ))
-		ns=churn$i-$$
-		ip netns add "$ns" 2>/dev/null
-		ip link add "hc$i" type meta peer name "pc$i" netns "$ns" 2>/dev/null && count_op create
-		ip link set "hc$i" up 2>/dev/null
-		ip -n "$ns" link set "pc$i" up 2>/dev/null
-		if (( i % 2 )); then
-			ip netns del "$ns" && count_op netns_del
-		else
-			ip link del "hc$i" 2>/dev/null && count_op delete
-			ip netns del "$ns"
-		fi
+		round=$((round + 1))
+		ns=churn-$$-$round
+		ip netns add "$ns" || continue
+		for i in 0 1 2 3 4 5 6 7; do
+			echo "link add hc$i type meta peer name pc$i netns $ns"
+			echo "link set hc$i up"
+		done | ip -force -batch - 2>/dev/null; count_op create 8
+		for i in 0 1 2 3; do echo "link del hc$i"; done |
+			ip -force -batch - 2>/dev/null; count_op delete 4
+		ip netns del "$ns" && count_op netns_del 1
 	done
 }
 
+# Programs on hB's primary direction (hB carries pod B's traffic) and hA's
+# peer direction (hA routes pod A's): tiny programs loaded by meta_nl.
 worker_progs() {
-	local id new
+	local id
 	while running; do
-		id=$(attach hB pass --dir primary 2>/dev/null) && count_op attach
-		new=$(attach hB next --dir primary --replace "$id" 2>/dev/null) && count_op replace
-		metactl detach hB --dir primary --id "${new:-$id}" >/dev/null 2>&1 && count_op detach
-		attach hA count --dir peer --first >/dev/null 2>&1 && count_op attach
-		metactl detach hA --dir peer --all >/dev/null 2>&1 && count_op detach
-		attach hA same_node --dir peer >/dev/null 2>&1
-		attach hA redirect_neigh_nonh --dir peer >/dev/null 2>&1
+		"$META_NL" --attach sched-cls:0 change hB >/dev/null 2>&1 && count_op attach 1
+		id=$(progs "" hB primary 2>/dev/null)
+		id=${id%% *}
+		[ -z "$id" ] || { "$META_NL" --attach "sched-cls:0:4:$id" change hB \
+			>/dev/null 2>&1 && count_op replace 1; }
+		"$META_NL" --detach 0::8 change hB >/dev/null 2>&1 && count_op detach 1
+		"$META_NL" --attach sched-cls:1:1 change hA >/dev/null 2>&1 && count_op attach 1
+		id=$(progs "" hA peer 2>/dev/null)
+		id=${id%% *}
+		[ -z "$id" ] || { "$META_NL" --detach "1:$id" change hA \
+			>/dev/null 2>&1 && count_op detach 1; }
 	done
 }
 
 worker_knobs() {
-	local mtu
 	while running; do
-		ip link set hB type meta peer blackhole 2>/dev/null && count_op policy
-		ip link set hB type meta peer forward 2>/dev/null && count_op policy
-		ip -n "$pb" link set pB down 2>/dev/null && count_op down
-		ip -n "$pb" link set pB up 2>/dev/null && count_op up
-		for mtu in 1280 9000 1500; do
-			ip link set hA mtu $mtu 2>/dev/null && count_op mtu
-		done
+		printf '%s\n' "link set hB type meta peer blackhole" \
+			"link set hB type meta peer forward" "link set hB type meta blackhole" \
+			"link set hB type meta forward" "link set hA mtu 1280" \
+			"link set hA mtu 9000" "link set hA mtu 1500" "link set hB down" \
+			"link set hB up" | ip -force -batch - 2>/dev/null; count_op knobs 9
 	done
 }
 
@@ -128,7 +132,7 @@ worker_traffic() {
 		in_ns "$pa" ping -q -c 20 -i 0.01 -W 1 10.98.2.2 >/dev/null 2>&1
 		# pod B -> host through the pair.
 		in_ns "$pb" ping -q -c 20 -i 0.01 -W 1 10.98.2.1 >/dev/null 2>&1
-		count_op traffic
+		count_op pings 60
 	done
 }
 
@@ -138,7 +142,7 @@ worker_tcp() {
 		in_ns "$remote" timeout 10 ./tcp_xfer recv 5099 /tmp/stress-rx.$$ >/dev/null 2>&1 &
 		sleep 0.2
 		in_ns "$pa" timeout 10 ./tcp_xfer send 10.99.0.2 5099 /tmp/stress-tx.$$ >/dev/null 2>&1 &&
-			count_op tcp
+			count_op tcp_2MB 1
 		wait
 	done
 }
@@ -148,7 +152,7 @@ worker_unload() {
 		sleep "$UNLOAD"
 		running || break
 		if rmmod meta 2>/dev/null; then
-			count_op unload
+			count_op unload 1
 			modprobe meta
 			metactl target set nic0 >/dev/null
 			pods
@@ -163,7 +167,7 @@ for w in "${workers[@]}"; do
 	pids+=($!)
 done
 wait "${pids[@]}"
-echo "# stress: operations: $(sort "/tmp/stress-ops.$$" | uniq -c | awk '{ printf "%s %s, ", $2, $1 }')"
+echo "# stress: requests: $(awk '{ n[$1] += $2 } END { for (k in n) printf "%s %d, ", k, n[k] }' "/tmp/stress-ops.$$")"
 
 # --- aftermath
 for ns in $(ip netns list | awk '{ print $1 }' | grep -E "^churn[0-9]-$$"); do

@@ -297,7 +297,8 @@ boot()
 	boot_secs=$((boot_secs / 1000)).$(printf '%03d' $((boot_secs % 1000)))
 }
 
-# bad_lines FILE: the lines of FILE that match a bad pattern.
+# bad_lines FILE: the lines of FILE that match a bad pattern, but for the
+# harmless ones that happen to contain such a word.
 bad_lines()
 {
 	local args=() p
@@ -305,7 +306,8 @@ bad_lines()
 	for p in "${bad_patterns[@]}"; do
 		args+=(-e "$p")
 	done
-	grep -F "${args[@]}" "$1" || true
+	grep -F "${args[@]}" "$1" |
+		grep -vF 'kmemleak: Kernel memory leak detector initialized' || true
 }
 
 # console_tail FILE: the end of a console log, without the firmware's

@@ -249,12 +249,12 @@ int bpf_pods_del_ifindex(const struct cni_conf *conf, int ifindex)
 }
 
 int bpf_pods_del_stale(const struct cni_conf *conf, const struct cni_ip *ips,
-		       int nips)
+		       int nips, const char *host)
 {
 	char a[INET6_ADDRSTRLEN], name[IF_NAMESIZE];
 	struct meta_pod_key key;
 	struct meta_pod val;
-	int fd, i;
+	int fd, i, ret = 0;
 
 	if (!pods_wanted(conf))
 		return 0;
@@ -268,13 +268,21 @@ int bpf_pods_del_stale(const struct cni_conf *conf, const struct cni_ip *ips,
 		if (meta_pod_key_parse(a, &key) ||
 		    bpf_map_lookup_elem(fd, &key, &val))
 			continue;
-		/* A live device means the address moved on to another pod. */
-		if (if_indextoname(val.ifindex, name))
+		/*
+		 * Another live pod's host end: the address moved on to it.
+		 * An ifindex alone proves nothing (reused by any device
+		 * since), so the device must be meta and not ours.
+		 */
+		if (if_indextoname(val.ifindex, name) && strcmp(name, host) &&
+		    link_is_meta(name, NULL) == 1)
 			continue;
-		bpf_map_delete_elem(fd, &key);
+		if (bpf_map_delete_elem(fd, &key) && errno != ENOENT)
+			ret = cni_fail(CNI_ERR_BPF, NULL,
+				       "delete %s from meta_pods: %s", a,
+				       strerror(errno));
 	}
 	close(fd);
-	return 0;
+	return ret;
 }
 
 int bpf_pods_check(const struct cni_conf *conf, const struct cni_ip *ips,

@@ -160,9 +160,21 @@ static int parse_fields(struct cni_conf *c, enum cni_cmd cmd)
 	    get_str(c->root, "", "type", true, &c->type))
 		return -1;
 
-	/* STATUS needs nothing else: it must not fail on an odd IPAM block. */
-	if (cmd == CMD_STATUS)
+	if (get_str(c->root, "", "logFile", false, &c->log_file))
+		return -1;
+
+	/*
+	 * STATUS needs nothing else: it must not fail on an odd IPAM block,
+	 * and asks the IPAM only when it can tell which one it is.
+	 */
+	if (cmd == CMD_STATUS) {
+		ipam = json_object_get(c->root, "ipam");
+		v = json_object_get(ipam, "type");
+		if (json_is_string(v) && *json_string_value(v) &&
+		    !strchr(json_string_value(v), '/'))
+			c->ipam_type = json_string_value(v);
 		return 0;
+	}
 
 	ipam = json_object_get(c->root, "ipam");
 	if (!json_is_object(ipam))
@@ -192,6 +204,27 @@ static int parse_fields(struct cni_conf *c, enum cni_cmd cmd)
 
 	if (parse_bpf(c))
 		return -1;
+
+	if (get_str(c->root, "", "stateDir", false, &c->state_dir))
+		return -1;
+	if (c->state_dir && c->state_dir[0] != '/')
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"stateDir must be an absolute path, not '%s'",
+				c->state_dir);
+
+	/*
+	 * ptp's ipMasq needs iptables rules of the plugin's own; meta leaves
+	 * NAT to the node (kube-proxy, ip-masq-agent, portmap). Refused, not
+	 * ignored: a pod that silently lacks its masquerade is worse.
+	 */
+	v = json_object_get(c->root, "ipMasq");
+	if (v && !json_is_boolean(v))
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"\"ipMasq\" must be true or false");
+	if (cmd == CMD_ADD &&
+	    (json_is_true(v) || json_object_get(c->root, "ipMasqBackend")))
+		return cni_fail(CNI_ERR_INCOMPATIBLE, NULL,
+				"ipMasq is not supported by meta: masquerade on the node (ip-masq-agent, an iptables/nft rule for the pod subnet); cni/README.md");
 
 	v = json_object_get(c->root, "prevResult");
 	if (v && !json_is_object(v))

@@ -747,6 +747,15 @@ int meta_route_add(struct meta_nl *nl, const struct meta_route *r)
 		mnl_attr_put_u32(nlh, RTA_PRIORITY, r->priority);
 	if (r->oif)
 		mnl_attr_put_u32(nlh, RTA_OIF, r->oif);
+	if (r->has & (META_ROUTE_HAS_MTU | META_ROUTE_HAS_ADVMSS)) {
+		struct nlattr *m = mnl_attr_nest_start(nlh, RTA_METRICS);
+
+		if (r->has & META_ROUTE_HAS_MTU)
+			mnl_attr_put_u32(nlh, RTAX_MTU, r->mtu);
+		if (r->has & META_ROUTE_HAS_ADVMSS)
+			mnl_attr_put_u32(nlh, RTAX_ADVMSS, r->advmss);
+		mnl_attr_nest_end(nlh, m);
+	}
 	err = meta_nl_talk(nl, nlh, NULL, NULL);
 	if (err) {
 		inet_ntop(r->family, r->dst, txt, sizeof(txt));

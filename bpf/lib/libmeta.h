@@ -121,6 +121,8 @@ int meta_addr_dump(struct meta_nl *nl, int family, meta_addr_fn fn,
 #define META_ROUTE_HAS_GW	0x1
 #define META_ROUTE_HAS_SRC	0x2
 #define META_ROUTE_HAS_PRIO	0x4
+#define META_ROUTE_HAS_MTU	0x8
+#define META_ROUTE_HAS_ADVMSS	0x10
 
 struct meta_route {
 	int family;
@@ -134,6 +136,8 @@ struct meta_route {
 	unsigned int scope;		/* RT_SCOPE_* */
 	unsigned int protocol;		/* 0: RTPROT_BOOT, as ip route add */
 	unsigned int type;		/* 0: RTN_UNICAST */
+	unsigned int mtu;		/* RTAX_MTU, META_ROUTE_HAS_MTU */
+	unsigned int advmss;		/* RTAX_ADVMSS, META_ROUTE_HAS_ADVMSS */
 	unsigned int has;		/* META_ROUTE_HAS_* */
 };
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Image part (sourced by mkinitramfs.sh): the CNI plugins for the selftests
-# 11-cni, 12-cni-badinput and 13-cni-load. /opt/cni/bin gets the meta plugin
+# 11-cni to 15-cni-spec. /opt/cni/bin gets the meta plugin
 # (make cni) and Debian's reference plugins the tests use next to it:
 # host-local for IPAM, ptp as the behaviour meta's l3 mode is compared with,
 # loopback for runtimes that set up lo. jq reads the plugins' JSON results.
@@ -17,8 +17,10 @@ else
 	log "warning: $META_BUILD/cni/meta missing, the image has no meta CNI plugin"
 fi
 
-# Debian's containernetworking-plugins (scripts/deps-cni.txt).
-for p in host-local ptp loopback; do
+# Debian's containernetworking-plugins (scripts/deps-cni.txt): host-local
+# and static for IPAM, ptp to compare with, loopback, and tuning for the
+# chained conflists of 15-cni-spec.
+for p in host-local static ptp loopback tuning; do
 	if [ -x "/usr/lib/cni/$p" ]; then
 		copy_binary "/usr/lib/cni/$p" "$cni_dir/$p"
 	elif [ -n "$strict" ]; then
@@ -36,6 +38,12 @@ else
 	log "warning: no jq on the host, CNI tests will skip"
 fi
 
+# 15-cni-spec runs the plugin under a read-only /proc/sys: util-linux's
+# unshare and mount (busybox's cannot remount a bind mount read-only).
+for b in /usr/bin/unshare /usr/bin/mount /usr/bin/umount; do
+	[ ! -x "$b" ] || copy_binary "$b" "$b"
+done
+
 # host-local's default store; the tests pass their own dataDir anyway.
 mkdir -p "$root/var/lib/cni/networks"
-unset cni_dir p
+unset cni_dir p b

@@ -1573,6 +1573,12 @@ static const struct meta_map_def {
 	{ META_MAP_MARK, BPF_MAP_TYPE_ARRAY, sizeof(__u32),
 	  sizeof(struct meta_mark), 1 },
 	{ META_MAP_COUNT, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64), 1 },
+	{ META_MAP_STACK_CFG, BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+	  sizeof(struct meta_stack_cfg), 1 },
+	{ META_MAP_FLOWS, BPF_MAP_TYPE_LRU_HASH, sizeof(struct meta_flow_key),
+	  sizeof(__u8), META_FLOWS_MAX },
+	{ META_MAP_STACK_PODS, BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+	  sizeof(__u32), META_STACK_PODS },
 };
 
 static int meta_map_create(const char *pin_dir, const char *path,
@@ -1785,4 +1791,137 @@ int meta_count_reset(const char *pin_dir)
 
 	return meta_map_do(pin_dir, META_MAP_COUNT, META_MAP_UPDATE, &key,
 			   &zero);
+}
+
+/* "ADDR/LEN" -> a meta_stack_net (IPv4 mapped, as the programs see it). */
+static int meta_stack_parse(const char *cidr, struct meta_stack_net *net)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	struct meta_pod_key key;
+	unsigned long len;
+	unsigned int bits, i;
+	bool v4;
+
+	memset(net, 0, sizeof(*net));
+	if (snprintf(buf, sizeof(buf), "%s", cidr) >= (int)sizeof(buf) ||
+	    !(slash = strchr(buf, '/')))
+		return meta_fail(-EINVAL, "'%s' is not ADDRESS/PREFIX", cidr);
+	*slash = '\0';
+	v4 = !strchr(buf, ':');
+	len = strtoul(slash + 1, &end, 10);
+	if (end == slash + 1 || *end || len > (v4 ? 32 : 128) ||
+	    meta_pod_key_parse(buf, &key))
+		return meta_fail(-EINVAL, "'%s' is not ADDRESS/PREFIX", cidr);
+	net->prefixlen = len + (v4 ? 96 : 0);
+	for (i = 0; i < 4; i++) {
+		bits = net->prefixlen > i * 32 ? net->prefixlen - i * 32 : 0;
+		net->mask[i] = bits >= 32 ? 0xffffffff :
+			       bits ? htonl(~0U << (32 - bits)) : 0;
+		memcpy(&net->addr[i], &key.addr[i * 4], 4);
+		net->addr[i] &= net->mask[i];
+	}
+	return 0;
+}
+
+int meta_stack_format(const struct meta_stack_net *net, char *buf, size_t len)
+{
+	struct meta_pod_key key;
+	char a[INET6_ADDRSTRLEN];
+	bool v4;
+	int err;
+
+	memcpy(key.addr, net->addr, 16);
+	err = meta_pod_key_format(&key, a, sizeof(a));
+	if (err)
+		return err;
+	v4 = !strchr(a, ':');
+	snprintf(buf, len, "%s/%u", a, net->prefixlen - (v4 ? 96 : 0));
+	return 0;
+}
+
+static int meta_stack_update(const char *pin_dir, const char *cidr,
+			     int via_stack, bool del)
+{
+	struct meta_stack_cfg cfg;
+	struct meta_stack_net net;
+	__u32 key = 0, i;
+	int fd, err;
+
+	meta_clear_error();
+	err = meta_stack_parse(cidr, &net);
+	if (err)
+		return err;
+	net.via_stack = !!via_stack;
+	fd = meta_map_open(pin_dir, META_MAP_STACK_CFG);
+	if (fd < 0)
+		return fd;
+	err = bpf_map_lookup_elem(fd, &key, &cfg) ? -errno : 0;
+	if (err)
+		goto out;
+	if (cfg.n > META_STACK_MAX)
+		cfg.n = META_STACK_MAX;
+	for (i = 0; i < cfg.n; i++)
+		if (cfg.nets[i].prefixlen == net.prefixlen &&
+		    !memcmp(cfg.nets[i].addr, net.addr, sizeof(net.addr)))
+			break;
+	if (del) {
+		if (i == cfg.n) {
+			err = meta_fail(-ENOENT, "%s: %s", META_MAP_STACK_CFG,
+					cidr);
+			goto out;
+		}
+		cfg.nets[i] = cfg.nets[cfg.n - 1];
+		cfg.n--;
+	} else {
+		if (i < cfg.n && cfg.nets[i].via_stack == net.via_stack)
+			goto out;	/* nothing to change */
+		if (i == META_STACK_MAX) {
+			err = meta_fail_hint(-ENOSPC, "at most 8 prefixes",
+					     "%s: %s", META_MAP_STACK_CFG, cidr);
+			goto out;
+		}
+		cfg.nets[i] = net;
+		if (i == cfg.n)
+			cfg.n++;
+	}
+	if (bpf_map_update_elem(fd, &key, &cfg, BPF_ANY))
+		err = meta_fail(-errno, "map %s", META_MAP_STACK_CFG);
+out:
+	if (err && !meta_err[0])
+		meta_fail(err, "map %s", META_MAP_STACK_CFG);
+	close(fd);
+	return err;
+}
+
+int meta_stack_set(const char *pin_dir, const char *cidr, int via_stack)
+{
+	return meta_stack_update(pin_dir, cidr, via_stack, false);
+}
+
+int meta_stack_del(const char *pin_dir, const char *cidr)
+{
+	return meta_stack_update(pin_dir, cidr, 0, true);
+}
+
+int meta_stack_get(const char *pin_dir, struct meta_stack_cfg *cfg)
+{
+	__u32 key = 0;
+
+	return meta_map_do(pin_dir, META_MAP_STACK_CFG, META_MAP_LOOKUP, &key,
+			   cfg);
+}
+
+int meta_stack_pod_reset(const char *pin_dir, const char *addr)
+{
+	struct meta_pod_key key;
+	__u32 slot, zero = 0;
+	int err;
+
+	err = meta_pod_key_parse(addr, &key);
+	if (err)
+		return err;
+	/* As the programs compute it (progs/meta_stack.h). */
+	slot = ((__u32)key.addr[14] << 8 | key.addr[15]) & (META_STACK_PODS - 1);
+	return meta_map_do(pin_dir, META_MAP_STACK_PODS, META_MAP_UPDATE,
+			   &slot, &zero);
 }

@@ -291,6 +291,27 @@ int meta_observed_reset(const char *pin_dir);
 int meta_count_get(const char *pin_dir, __u64 *count);
 int meta_count_reset(const char *pin_dir);
 
+/*
+ * meta_stack_cfg (meta_maps.h): traffic of pods to CIDR ("10.96.0.0/12",
+ * "fd00::/108") goes through the host stack (via_stack 1: Services,
+ * masquerading) or keeps the fast path (0: an exception, e.g. the pod
+ * CIDR inside 0.0.0.0/0); the longest prefix wins. Replaces the entry of
+ * the same prefix; -ENOSPC when META_STACK_MAX are in use.
+ */
+int meta_stack_set(const char *pin_dir, const char *cidr, int via_stack);
+/* -ENOENT if CIDR has no entry. */
+int meta_stack_del(const char *pin_dir, const char *cidr);
+int meta_stack_get(const char *pin_dir, struct meta_stack_cfg *cfg);
+/* "CIDR" of entry NET, as meta_stack_set() takes it. */
+int meta_stack_format(const struct meta_stack_net *net, char *buf,
+		      size_t len);
+/*
+ * Forgets the connections of pod address ADDR that went through the stack
+ * (its meta_stack_pods slot): a new pod with a reused address starts on
+ * the fast path.
+ */
+int meta_stack_pod_reset(const char *pin_dir, const char *addr);
+
 #ifdef __cplusplus
 }
 #endif

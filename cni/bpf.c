@@ -71,6 +71,22 @@ static int attach_one(const struct cni_conf *conf, struct meta_nl *mnl,
 	return err ? -1 : 0;
 }
 
+int bpf_stack_apply(const struct cni_conf *conf)
+{
+	json_t *lists[2] = { conf->via_stack, conf->fast_path }, *e;
+	size_t i;
+	int l;
+
+	for (l = 0; l < 2; l++)
+		json_array_foreach(lists[l], i, e)
+			if (meta_stack_set(conf->pin_dir, json_string_value(e),
+					   l == 0))
+				return cni_fail(CNI_ERR_BPF, NULL, "bpf.%s: %s",
+						l ? "fastPath" : "viaStack",
+						meta_last_error());
+	return 0;
+}
+
 int bpf_attach_progs(const struct cni_conf *conf, const char *host)
 {
 	struct meta_nl *mnl;
@@ -176,7 +192,9 @@ int bpf_pods_add(const struct cni_conf *conf, const struct cni_ip *ips,
 		return 0;
 	for (i = 0; i < nips; i++) {
 		ip_format(ips[i].family, &ips[i].addr, a, sizeof(a));
-		err = meta_pod_add(conf->pin_dir, a, ifindex);
+		/* A reused address starts without the old pod's connections. */
+		err = meta_stack_pod_reset(conf->pin_dir, a) ?:
+		      meta_pod_add(conf->pin_dir, a, ifindex);
 		if (!err)
 			continue;
 		cni_fail(CNI_ERR_BPF, NULL, "register pod address %s: %s", a,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "meta_cni.h"
+#include "meta_maps.h"
 
 const char *const cni_versions[] = {
 	"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0",
@@ -106,6 +107,28 @@ static int parse_prog(json_t *bpf, const char *dir, struct cni_conf *c,
 	return 0;
 }
 
+/* A list of "ADDRESS/PREFIX" strings, or absent. */
+static int parse_cidrs(json_t *bpf, const char *key, json_t **out)
+{
+	json_t *v = json_object_get(bpf, key), *e;
+	struct cni_ip ip;
+	size_t i;
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!json_is_array(v))
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"bpf.%s must be a list of ADDRESS/PREFIX", key);
+	json_array_foreach(v, i, e)
+		if (!json_is_string(e) ||
+		    ip_parse_cidr(json_string_value(e), &ip) < 0)
+			return cni_fail(CNI_ERR_CONFIG, NULL,
+					"bpf.%s[%zu] is not ADDRESS/PREFIX", key, i);
+	*out = v;
+	return 0;
+}
+
 /* The "bpf" block; unknown keys are refused: a typo would silently do nothing. */
 static int parse_bpf(struct cni_conf *c)
 {
@@ -118,9 +141,10 @@ static int parse_bpf(struct cni_conf *c)
 		return cni_fail(CNI_ERR_CONFIG, NULL, "\"bpf\" must be an object");
 	json_object_foreach(bpf, key, v) {
 		if (strcmp(key, "pinDir") && strcmp(key, "peer") &&
-		    strcmp(key, "primary") && strcmp(key, "registerPods"))
+		    strcmp(key, "primary") && strcmp(key, "registerPods") &&
+		    strcmp(key, "viaStack") && strcmp(key, "fastPath"))
 			return cni_fail(CNI_ERR_CONFIG, NULL,
-					"bpf: unknown key \"%s\" (pinDir, peer, primary, registerPods)",
+					"bpf: unknown key \"%s\" (pinDir, peer, primary, registerPods, viaStack, fastPath)",
 					key);
 	}
 	c->has_bpf = true;
@@ -133,6 +157,14 @@ static int parse_bpf(struct cni_conf *c)
 		return cni_fail(CNI_ERR_CONFIG, NULL,
 				"bpf.pinDir must be an absolute path, not '%s'",
 				c->pin_dir);
+	if (parse_cidrs(bpf, "viaStack", &c->via_stack) ||
+	    parse_cidrs(bpf, "fastPath", &c->fast_path))
+		return -1;
+	if (json_array_size(c->via_stack) + json_array_size(c->fast_path) >
+	    META_STACK_MAX)
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"bpf.viaStack and bpf.fastPath: %d prefixes at most together",
+				META_STACK_MAX);
 	v = json_object_get(bpf, "registerPods");
 	if (v && !json_is_boolean(v))
 		return cni_fail(CNI_ERR_CONFIG, NULL,

@@ -119,6 +119,8 @@ struct cni_conf {
 	struct bpf_prog_conf prog[2][META_CNI_PROGS];
 	unsigned int nprogs[2];
 	bool register_pods;
+	/* bpf.viaStack / bpf.fastPath: meta_stack_cfg's prefixes. */
+	json_t *via_stack, *fast_path;
 	const char *state_dir;	/* the attachments' records (state.c) */
 	const char *log_file;	/* NULL: stderr only */
 	json_t *prev_result;	/* borrowed from root, NULL if absent */
@@ -278,6 +280,8 @@ int link_check(const struct cni_conf *conf, const struct cni_env *env,
 
 /* ---- BPF (bpf.c) --------------------------------------------------------- */
 
+/* bpf.viaStack and bpf.fastPath into meta_stack_cfg (idempotent). */
+int bpf_stack_apply(const struct cni_conf *conf);
 int bpf_attach_progs(const struct cni_conf *conf, const char *host);
 int bpf_check_progs(const struct cni_conf *conf, const char *host);
 /* Registers ips -> ifindex in meta_pods; on failure removes what it added. */

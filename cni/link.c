@@ -575,6 +575,40 @@ static int configure_ip(struct meta_nl *host, struct meta_nl *pod,
 	return 0;
 }
 
+/*
+ * The bandwidth capability, as the reference bandwidth plugin reads it
+ * (bits/s, bits; 25 ms of queue on top of the bucket), on the pair
+ * itself: what the pod receives is shaped by a tbf on the host end, what
+ * it sends by one on the pod end, ahead of the meta device's programs.
+ */
+#define BW_LATENCY_US	25000ULL
+
+static int tbf(struct meta_nl *nl, int ifindex, unsigned long long rate_bits,
+	       unsigned long long burst_bits, const char *what)
+{
+	unsigned long long rate = rate_bits / 8, burst = burst_bits / 8;
+	unsigned long long limit = rate * BW_LATENCY_US / 1000000 + burst;
+
+	if (meta_qdisc_tbf(nl, ifindex, rate, burst,
+			   limit < 0xffffffffULL ? limit : 0xffffffffULL))
+		return nl_fail("bandwidth: %s", what);
+	return 0;
+}
+
+static int bandwidth(const struct cni_conf *conf, struct meta_nl *host,
+		     int host_ifindex, struct meta_nl *pod, int pod_ifindex)
+{
+	if (conf->bw_in_rate &&
+	    tbf(host, host_ifindex, conf->bw_in_rate, conf->bw_in_burst,
+		"ingress on the host end"))
+		return -1;
+	if (conf->bw_eg_rate &&
+	    tbf(pod, pod_ifindex, conf->bw_eg_rate, conf->bw_eg_burst,
+		"egress on the pod end"))
+		return -1;
+	return 0;
+}
+
 int link_configure(struct link_state *st, const struct cni_conf *conf,
 		   const struct cni_env *env, const struct cni_ip *ips,
 		   int nips, json_t *routes)
@@ -606,6 +640,8 @@ int link_configure(struct link_state *st, const struct cni_conf *conf,
 		nl_fail("set %s/%s up", st->host, env->ifname);
 		goto out;
 	}
+	if (bandwidth(conf, host, st->host_ifindex, pod, pl.ifindex))
+		goto out;
 	for (i = 0; i < nips; i++)
 		if (configure_ip(host, pod, st->host_ifindex, pl.ifindex,
 				 &ips[i]))

@@ -63,7 +63,10 @@ int cni_version_cmp(const char *a, const char *b);
 
 /* ---- environment (main.c) ------------------------------------------------ */
 
-enum cni_cmd { CMD_ADD, CMD_DEL, CMD_CHECK, CMD_GC, CMD_STATUS, CMD_VERSION };
+enum cni_cmd {
+	CMD_ADD, CMD_DEL, CMD_CHECK, CMD_GC, CMD_STATUS, CMD_VERSION,
+	CMD_SETUP,	/* `meta setup CONFIG`: not CNI, the node's boot step */
+};
 
 struct cni_env {
 	enum cni_cmd cmd;
@@ -105,6 +108,14 @@ struct cni_ip {
 /* Programs per direction a config may list (the device takes 16). */
 #define META_CNI_PROGS	8
 
+/* bpf.nic: a program on a device's tc ingress (nic_ingress). */
+struct nic_conf {
+	const char *device;
+	struct bpf_prog_conf prog;
+};
+
+#define META_CNI_NICS	4
+
 struct cni_conf {
 	json_t *root;		/* the stdin config, owns every string below */
 	const char *version;
@@ -118,7 +129,14 @@ struct cni_conf {
 	/* Per direction, in attach (= run) order. */
 	struct bpf_prog_conf prog[2][META_CNI_PROGS];
 	unsigned int nprogs[2];
+	struct nic_conf nic[META_CNI_NICS];
+	unsigned int nnics;
 	bool register_pods;
+	/*
+	 * runtimeConfig.bandwidth (the "bandwidth" capability), bits/s and
+	 * bits; 0: no limit. Ingress is what the pod receives.
+	 */
+	unsigned long long bw_in_rate, bw_in_burst, bw_eg_rate, bw_eg_burst;
 	/* bpf.viaStack / bpf.fastPath: meta_stack_cfg's prefixes. */
 	json_t *via_stack, *fast_path;
 	const char *state_dir;	/* the attachments' records (state.c) */
@@ -282,6 +300,15 @@ int link_check(const struct cni_conf *conf, const struct cni_env *env,
 
 /* bpf.viaStack and bpf.fastPath into meta_stack_cfg (idempotent). */
 int bpf_stack_apply(const struct cni_conf *conf);
+/*
+ * What a node needs before its pods' programs can work, idempotent and
+ * cheap when all is there (every ADD runs it; so does `meta setup` at
+ * boot): pinned maps of another layout moved aside (migration),
+ * meta_stack_cfg, bpf.nic attached, and, when meta_pods was missing (a
+ * fresh bpffs), migrated or RESTORE is set, the addresses of every live
+ * recorded attachment registered again.
+ */
+int bpf_node_setup(const struct cni_conf *conf, bool restore);
 int bpf_attach_progs(const struct cni_conf *conf, const char *host);
 int bpf_check_progs(const struct cni_conf *conf, const char *host);
 /* Registers ips -> ifindex in meta_pods; on failure removes what it added. */

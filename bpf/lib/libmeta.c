@@ -28,6 +28,7 @@
 #include <linux/if_link.h>
 #include <linux/magic.h>
 #include <linux/netlink.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 
 #include "libmeta.h"
@@ -846,6 +847,46 @@ int meta_route_dump(struct meta_nl *nl, int family, meta_route_fn fn,
 		err = fn((struct meta_route *)d.elems + i, arg);
 	free(d.elems);
 	return err;
+}
+
+int meta_qdisc_tbf(struct meta_nl *nl, int ifindex, __u64 rate, __u32 burst,
+		   __u32 limit)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct tc_tbf_qopt q = {};
+	struct nlmsghdr *nlh;
+	struct nlattr *opts;
+	struct tcmsg *tcm;
+	int err;
+
+	meta_clear_error();
+	if (!rate || !burst)
+		return meta_fail(-EINVAL, "tbf on ifindex %d: rate %llu, burst %u",
+				 ifindex, (unsigned long long)rate, burst);
+	nlh = meta_req(buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE);
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_handle = 1 << 16;	/* 1: */
+	tcm->tcm_parent = TC_H_ROOT;
+	mnl_attr_put_strz(nlh, TCA_KIND, "tbf");
+	opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	/* Ethernet link layer: no rate table needed, sizes are exact. */
+	q.rate.linklayer = TC_LINKLAYER_ETHERNET;
+	q.rate.rate = rate < ~0U ? rate : ~0U;
+	q.limit = limit;
+	mnl_attr_put(nlh, TCA_TBF_PARMS, sizeof(q), &q);
+	if (rate >= ~0U)
+		mnl_attr_put_u64(nlh, TCA_TBF_RATE64, rate);
+	/* The bucket in bytes; the kernel turns it into time itself. */
+	mnl_attr_put_u32(nlh, TCA_TBF_BURST, burst);
+	mnl_attr_nest_end(nlh, opts);
+	err = meta_nl_talk(nl, nlh, NULL, NULL);
+	if (err)
+		return meta_fail_hint(err, err == -ENOENT ?
+				      "is sch_tbf available?" : NULL,
+				      "tbf on ifindex %d", ifindex);
+	return 0;
 }
 
 /* ---- pairs --------------------------------------------------------------- */

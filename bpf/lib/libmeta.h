@@ -148,6 +148,14 @@ typedef int (*meta_route_fn)(const struct meta_route *r, void *arg);
 int meta_route_dump(struct meta_nl *nl, int family, meta_route_fn fn,
 		    void *arg);
 
+/*
+ * Shapes what IFINDEX transmits: a tbf root qdisc (replacing the root
+ * qdisc there is) of RATE bytes/s with a bucket of BURST bytes and at most
+ * LIMIT bytes queued. Needs sch_tbf (the kernel loads it).
+ */
+int meta_qdisc_tbf(struct meta_nl *nl, int ifindex, __u64 rate, __u32 burst,
+		   __u32 limit);
+
 /* ---- pairs --------------------------------------------------------------- */
 
 #define META_UNSET	(-1)

@@ -427,6 +427,12 @@ run_cni "$(conf 1.1.0 '.ipMasq = true')" "${del_env[@]}"
 expect_ok "DEL of a config with ipMasq"
 run_cni "$(conf 1.1.0 '.stateDir = "rel"')" "${add_env[@]}"
 expect_error "stateDir must be absolute" 7
+for t in '{"ingressRate": 1000000}' '{"egressBurst": 80000}' \
+	 '{"ingressRate": -1, "ingressBurst": 8}' '{"egressRate": "1M", "egressBurst": 1}' \
+	 '{"ingressRate": 4, "ingressBurst": 80000}' '[]'; do
+	run_cni "$(conf 1.1.0 ".runtimeConfig.bandwidth = $t")" "${add_env[@]}"
+	expect_error "runtimeConfig.bandwidth $t is refused" 7
+done
 if [ -n "$netns" ] && [ ! -e /sys/module/meta ]; then
 	ns_env=("${add_env[@]}" CNI_NETNS="/run/netns/$netns")
 	run_cni "$(conf 1.1.0 '.ipam.fail = "nogw"')" "${ns_env[@]}"

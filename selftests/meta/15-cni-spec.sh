@@ -131,7 +131,8 @@ run "STATUS through a ready 1.1.0 IPAM" out cni meta STATUS "" "" "" "$conf11"
 
 # --- 3. CHECK, in a conflist with tuning ----------------------------------------
 setup_ns p3
-list=$(jq -c --arg s "$store" --arg st "$state" '{cniVersion: "1.1.0", name: "chainnet", plugins: [
+# Debian's tuning speaks up to 1.0.0: so does the list.
+list=$(jq -c --arg s "$store" --arg st "$state" '{cniVersion: "1.0.0", name: "chainnet", plugins: [
 	{type: "meta", mtu: 1500, stateDir: $st, ipam: {type: "host-local", dataDir: $s,
 	 ranges: [[{subnet: "10.246.3.0/24"}]], routes: [{dst: "0.0.0.0/0"}]}},
 	{type: "tuning", mtu: 1400, sysctl: {"net.ipv4.conf.eth0.rp_filter": "2"}}]}' <<<'{}')
@@ -191,11 +192,11 @@ fixed=$(jq -c --arg st "$state" '{cniVersion: "1.1.0", name: "fixnet", type: "me
 	ipam: {type: "fixed", result: {cniVersion: "1.1.0",
 	  ips: [{address: "10.246.7.5/24", gateway: "10.246.7.1"}],
 	  routes: [{dst: "10.99.0.0/16", priority: 7, table: 100},
-		   {dst: "10.98.0.0/16", scope: 253, priority: 9}]}}}' <<<'{}')
+		   {dst: "10.98.0.0/16", scope: 200, priority: 9}]}}}' <<<'{}')
 run "route priority, table and scope from the IPAM" r7 cni meta ADD c7 "$p7" eth0 "$fixed"
 check_eq "pod: 10.99.0.0/16 via the gateway in table 100, metric 7" "10.99.0.0/16 10.246.7.1 7" \
 	"$(in_ns "$p7" ip -j route show table 100 | jq -r '.[] | select(.dst == "10.99.0.0/16") | "\(.dst) \(.gateway) \(.metric)"')"
-check_eq "pod: 10.98.0.0/16 scope link, metric 9" "link 9" \
+check_eq "pod: 10.98.0.0/16 scope site, metric 9" "site 9" \
 	"$(in_ns "$p7" ip -j route show | jq -r '.[] | select(.dst == "10.98.0.0/16") | "\(.scope) \(.metric)"')"
 run "CHECK finds them" out cni meta CHECK c7 "$p7" eth0 "$(cni_prev "$fixed" "$r7")"
 run "DEL" out cni meta DEL c7 "$p7" eth0 "$(cni_prev "$fixed" "$r7")"
@@ -263,6 +264,48 @@ check_eq "pod 12's entry points at the reused ifindex $idx" "$ip12 $idx" "$(pods
 run "DEL pod 12 (netns gone)" out cni meta DEL c12 "$p12" eth0 "$(cni_prev "$conf" "$r12")"
 check_eq "DEL removed the entry although ifindex $idx exists (a dummy)" "" "$(pods_has "$ip12")"
 ip link del "reuse$$"
+# --- 9. bandwidth: the capability, on the pair itself -----------------------------
+setup_ns p13
+bwlist=$(jq -c --arg s "$store" --arg st "$state" --arg p "$pins" --arg o "$BPF_DIR" \
+	'{cniVersion: "1.1.0", name: "bwnet", plugins: [{type: "meta",
+	  capabilities: {bandwidth: true}, stateDir: $st,
+	  bpf: {pinDir: $p, peer: {object: "\($o)/pass.bpf.o"}, registerPods: true},
+	  ipam: {type: "host-local", dataDir: $s, ranges: [[{subnet: "10.246.13.0/24"}]]}}]}' <<<'{}')
+rc13='{"bandwidth": {"ingressRate": 2000000, "ingressBurst": 160000,
+		     "egressRate": 3000000, "egressBurst": 240000}}'
+run "bandwidth: ADD with runtimeConfig.bandwidth (a conflist capability)" r13 \
+	cni_list ADD "$bwlist" c13 "$p13" eth0 "$rc13"
+h13=$(cni_hostdev c13 eth0)
+ip13=$(addr_of "$r13")
+check_cond "bandwidth: tbf of 2Mbit on the host end (what the pod receives)" \
+	grep -q 'tbf 1: root.* rate 2Mbit' <<<"$(tc qdisc show dev "$h13" 2>&1)"
+check_cond "bandwidth: tbf of 3Mbit on the pod end (what it sends)" \
+	grep -q 'tbf 1: root.* rate 3Mbit' <<<"$(tc -n "$p13" qdisc show dev eth0 2>&1)"
+check_eq "bandwidth: a pod with shaped ingress is not in meta_pods" "" "$(pods_has "$ip13")"
+head -c 300000 /dev/urandom > "$state/blob"
+# shaped FROM_NS TO_NS ADDR DEV_NS DEV: move the blob, print the seconds it
+# took and the tbf's "Sent N bytes ... overlimits M" counters of DEV.
+shaped() {
+	local t0 rpid
+	in_ns "$2" ./tcp_xfer recv 5032 "$state/blob.recv" &
+	rpid=$!
+	sleep 0.3
+	t0=$EPOCHREALTIME
+	in_ns "$1" ./tcp_xfer send "$3" 5032 "$state/blob" >/dev/null 2>&1 || true
+	wait "$rpid" || true
+	echo "$(((${EPOCHREALTIME/./} - ${t0/./}) / 1000))ms" \
+		"$(in_ns "$4" tc -s qdisc show dev "$5" | grep -oE 'Sent [0-9]+ bytes|overlimits [0-9]+' | xargs)"
+}
+out=$(shaped "" "$p13" "$ip13" "" "$h13")
+check_cond "bandwidth: 300 kB into the pod were shaped ($out)" \
+	awk -v o="$out" 'BEGIN { split(o, f, " "); exit !(f[1] + 0 >= 800 && f[3] >= 300000 && f[6] > 0) }'
+cmp -s "$state/blob" "$state/blob.recv" && pass "bandwidth: the data arrived intact" ||
+	fail "bandwidth: the data arrived intact" "received $(stat -c %s "$state/blob.recv" 2>&1)"
+out=$(shaped "$p13" "" "$(jqr "$r13" .ips[0].gateway)" "$p13" eth0)
+check_cond "bandwidth: 300 kB out of the pod were shaped ($out)" \
+	awk -v o="$out" 'BEGIN { split(o, f, " "); exit !(f[1] + 0 >= 500 && f[3] >= 300000 && f[6] > 0) }'
+CNI_LIST_PREV=$r13 run "bandwidth: DEL" out cni_list DEL "$bwlist" c13 "$p13" eth0 "$rc13"
+
 check_eq "gcnet holds no address" "" "$(cni_store "$store" gcnet | xargs)"
 check_eq "no meta device left" "" "$(cni_meta_devs | xargs)"
 echo "# 15-cni-spec: ${SECONDS}s"

@@ -90,7 +90,7 @@ int cmd_add(const struct cni_conf *conf, const struct cni_env *env)
 		goto fail;
 	}
 
-	if (bpf_stack_apply(conf) || link_create(&s.link, conf, env) ||
+	if (bpf_node_setup(conf, false) || link_create(&s.link, conf, env) ||
 	    link_configure(&s.link, conf, env, s.ips, s.nips,
 			   json_object_get(ipam_res, "routes")) ||
 	    bpf_attach_progs(conf, s.link.host))

@@ -303,11 +303,86 @@ static int run(const struct cni_env *env, const char *text)
 	return ret;
 }
 
-int main(void)
+/*
+ * `meta setup [FILE]`: the node's boot step (cni/node/): every meta
+ * plugin config in FILE (a conflist or one config; stdin without FILE)
+ * gets bpf_node_setup() with its pods restored from the records.
+ */
+static int setup(int argc, char **argv)
+{
+	static struct cni_env env = { .cmd = CMD_SETUP, .command = "SETUP" };
+	json_t *root, *plugins, *p, *one;
+	struct cni_conf conf;
+	json_error_t jerr;
+	int ret = 0, n = 0;
+	char *text;
+	size_t i;
+
+	cni_env = &env;
+	if (argc > 3 || (argc == 3 && !strcmp(argv[2], "--help"))) {
+		fprintf(stderr, "usage: meta setup [CONFLIST|CONFIG]\n"
+			"Restores the node's meta state (maps, NIC programs, pods) as the\n"
+			"meta plugin configs in the file (stdin without one) describe it.\n");
+		return 2;
+	}
+	root = argc == 3 ? json_load_file(argv[2], 0, &jerr) :
+			   json_loadf(stdin, 0, &jerr);
+	if (!json_is_object(root)) {
+		cni_log("setup: %s: %s", argc == 3 ? argv[2] : "stdin",
+			root ? "not a JSON object" : jerr.text);
+		json_decref(root);
+		return 1;
+	}
+	plugins = json_object_get(root, "plugins");
+	if (!json_is_array(plugins)) {
+		plugins = json_array();
+		json_array_append(plugins, root);
+	} else {
+		json_incref(plugins);
+	}
+	json_array_foreach(plugins, i, p) {
+		if (!json_is_string(json_object_get(p, "type")) ||
+		    strcmp(json_string_value(json_object_get(p, "type")), "meta"))
+			continue;
+		one = json_deep_copy(p);
+		json_object_set(one, "name", json_object_get(root, "name") ?:
+			json_object_get(p, "name"));
+		json_object_set(one, "cniVersion",
+				json_object_get(root, "cniVersion") ?:
+				json_object_get(p, "cniVersion"));
+		text = json_dumps(one, JSON_COMPACT);
+		json_decref(one);
+		memset(&cni_err, 0, sizeof(cni_err));
+		if (!text || conf_parse(&conf, text, CMD_SETUP) ||
+		    bpf_node_setup(&conf, true)) {
+			cni_log("setup of %s failed: %s",
+				conf.name ? conf.name : "?", cni_err.msg);
+			ret = 1;
+		} else {
+			cni_log("setup of network %s done", conf.name);
+		}
+		n++;
+		conf_free(&conf);
+		free(text);
+	}
+	json_decref(plugins);
+	json_decref(root);
+	if (!n) {
+		cni_log("setup: no meta plugin config in %s",
+			argc == 3 ? argv[2] : "stdin");
+		return 1;
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
 {
 	struct cni_env env;
 	char *text;
 	int ret;
+
+	if (argc > 1 && !strcmp(argv[1], "setup"))
+		return setup(argc, argv);
 
 	/* Results must reach stdout whole even if we die right after. */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);

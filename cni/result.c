@@ -261,8 +261,16 @@ int result_print(json_t *j)
 
 void result_print_error(const char *version)
 {
-	json_t *e;
+	json_t *e, *utf8;
+	char *c;
 
+	/* JSON strings are UTF-8; a path in a message may not be. */
+	utf8 = json_string(cni_err.msg);
+	if (!utf8)
+		for (c = cni_err.msg; *c; c++)
+			if (*c & 0x80)
+				*c = '?';
+	json_decref(utf8);
 	e = json_pack("{s:s, s:i, s:s}", "cniVersion",
 		      version ? version : CNI_VERSION_LATEST,
 		      "code", cni_err.code, "msg", cni_err.msg);

@@ -16,8 +16,15 @@
 #   10.247.1.0/24                                   pod b (veth) 10.247.2.2
 #   Services 10.96.0.10 (-> a2), 10.96.0.20 (-> b), NodePort 30080 (-> a2)
 #   hostPort 8080 (-> a2:80, portmap)
+#
+# Then the node's lifecycle (item 10): the plugin loads each program once
+# and attaches bpf.nic itself; after a simulated reboot (pins and the NIC's
+# program gone) `meta setup` restores them and re-registers the surviving
+# pods; an upgrade with another meta_pods layout migrates the map.
 # shellcheck source=lib.sh disable=SC2154
 source ./lib.sh
+
+cni_pods_in() { metactl -p "$1" pod list 2>/dev/null | sort || true; }
 
 cni_need meta host-local portmap
 if ! command -v iptables >/dev/null || ! iptables -t nat -L >/dev/null 2>&1; then
@@ -68,10 +75,13 @@ echo 1 > /proc/sys/net/ipv4/ip_forward
 httpd_in() {
 	local ns=$1 name=$2 port=$3 dir=$www/$2
 	mkdir -p "$dir/cgi-bin"
-	printf '#!/bin/bash\nprintf "Content-Type: text/plain\\r\\n\\r\\n%s %%s\\n" "$REMOTE_ADDR"\n' \
+	# busybox httpd listens on IPv6: "[::ffff:10.9.0.2]" is 10.9.0.2.
+	printf '#!/bin/bash\na=${REMOTE_ADDR#[}; a=${a%%]}; a=${a#::ffff:}\nprintf "Content-Type: text/plain\\r\\n\\r\\n%s %%s\\n" "$a"\n' \
 		"$name" > "$dir/cgi-bin/who"
 	chmod +x "$dir/cgi-bin/who"
-	in_ns "$ns" httpd -f -p "$port" -h "$dir" &
+	# ip netns exec execs httpd: $! is the server itself. Its output must
+	# not hold run_tests.sh's pipe open after the script.
+	ip netns exec "$ns" httpd -f -p "$port" -h "$dir" </dev/null >/dev/null 2>&1 &
 	pids+=($!)
 }
 # who NS ADDR PORT: what the server at ADDR:PORT says, "" if nothing.
@@ -175,6 +185,74 @@ run_mode bpf "$(jq -c --arg p "$pins" --arg o "$BPF_DIR" '{pinDir: $p, registerP
 check_eq "bpf: meta_stack_cfg as configured" \
 	"0.0.0.0/0 via|10.247.0.0/16 fast|10.96.0.0/12 via" \
 	"$(metactl -p "$pins" stack list | sort | paste -sd'|')"
+# --- node lifecycle: programs loaded once, a reboot, a new map layout -----------
+# The objects are copies: touching one is an upgrade of the programs.
+objs=$(mktemp -d /tmp/cni-objs.XXXXXX)
+cp "$BPF_DIR"/{host_routing,stack_flows,nic_ingress}.bpf.o "$objs/"
+npins=$pins-node
+cni_at_exit "rm -rf '$objs' '$npins'"
+node=$www/node.conflist
+jq -n --arg s "$store" --arg st "$state" --arg p "$npins" --arg o "$objs" '{cniVersion: "1.0.0",
+	name: "nodenet", plugins: [{type: "meta", stateDir: $st,
+	  ipam: {type: "host-local", dataDir: $s, ranges: [[{subnet: "10.247.1.0/24"}]],
+		 routes: [{dst: "0.0.0.0/0"}]},
+	  bpf: {pinDir: $p, registerPods: true, peer: {object: "\($o)/host_routing.bpf.o"},
+		primary: {object: "\($o)/stack_flows.bpf.o"},
+		nic: {device: "wa", object: "\($o)/nic_ingress.bpf.o"},
+		viaStack: ["10.96.0.0/12"], fastPath: ["10.247.0.0/16"]}}]}' > "$node"
+nlist=$(jq -c . "$node")
+setup_ns n1 n2 n3
+rn1=$(cni_list ADD "$nlist" n1 "$n1" eth0) || true
+rn2=$(cni_list ADD "$nlist" n2 "$n2" eth0) || true
+ipn1=$(jqr "$rn1" '.ips[0].address | sub("/.*"; "")')
+ipn2=$(jqr "$rn2" '.ips[0].address | sub("/.*"; "")')
+check_cond "node: ADD two pods ($ipn1, $ipn2)" test -n "$ipn1" -a -n "$ipn2"
+id1=$(progs "" "$(cni_hostdev n1 eth0)" peer 2>/dev/null || true)
+id2=$(progs "" "$(cni_hostdev n2 eth0)" peer 2>/dev/null || true)
+check_cond "node: the peer program was loaded once, both pods run id $id1" \
+	test -n "$id1" -a "$id1" = "$id2"
+nic_prog() { tc filter show dev wa ingress 2>/dev/null | grep -oE 'nic_ingress[^ ]* .*id [0-9]+' | grep -oE 'id [0-9]+' || true; }
+check_cond "node: ADD attached bpf.nic to wa ($(nic_prog))" test -n "$(nic_prog)"
+# A reboot as far as the pods that survive it can tell: bpffs pins and
+# the NIC's program gone. (A real reboot also takes the pods; GC then
+# collects their records: 15-cni-spec.)
+rm -rf "$npins"
+metactl tc detach wa ingress
+check_eq "node: after the \"reboot\" meta_pods is gone" "" "$(cni_pods_in "$npins")"
+out=$(/opt/cni/bin/meta setup "$node" 2>&1) && rc=0 || rc=$?
+check_eq "node: meta setup exits 0 ($out)" 0 "$rc"
+check_cond "node: setup attached bpf.nic again" test -n "$(nic_prog)"
+check_eq "node: setup registered the surviving pods again" \
+	"$(printf '%s\n' "$ipn1 $(ifindex "" "$(cni_hostdev n1 eth0)")" "$ipn2 $(ifindex "" "$(cni_hostdev n2 eth0)")" | sort)" \
+	"$(cni_pods_in "$npins")"
+check_eq "node: setup restored meta_stack_cfg" "10.247.0.0/16 fast|10.96.0.0/12 via" \
+	"$(metactl -p "$npins" stack list 2>/dev/null | sort | paste -sd'|')"
+ipt -A FORWARD -d "$ipn1" -j ACCEPT
+check_ok "node: the other node reaches pod n1" in_ns "$nodeB" ping -c 2 -W 2 "$ipn1"
+check_eq "node: ...through nic_ingress, not the FORWARD chain" 0 \
+	"$(iptables -w -v -x -n -L FORWARD | awk -v d="$ipn1" '$9 == d { print $1 }')"
+flush_ipt
+# An upgrade whose meta_pods has another layout than the pinned one.
+rm -f "$npins/meta_pods"
+mkdir -p /sys/fs/bpf/meta-svc-tmp-$$
+metactl -p /sys/fs/bpf/meta-svc-tmp-$$ target set 1
+mv /sys/fs/bpf/meta-svc-tmp-$$/meta_target "$npins/meta_pods"
+rm -rf /sys/fs/bpf/meta-svc-tmp-$$
+touch "$objs"/*.bpf.o
+rn3=$(cni_list ADD "$nlist" n3 "$n3" eth0) && rc=0 || rc=$?
+check_eq "node: ADD after the upgrade changed meta_pods' layout" 0 "$rc"
+[ "$rc" = 0 ] || echo "# $rn3"
+ipn3=$(jqr "$rn3" '.ips[0].address | sub("/.*"; "")')
+check_cond "node: the old map was moved aside" compgen -G "$npins/meta_pods_old_*"
+check_eq "node: the new meta_pods has all three pods" 3 "$(cni_pods_in "$npins" | grep -c . || true)"
+check_ok "node: the other node reaches the new pod" in_ns "$nodeB" ping -c 1 -W 2 "${ipn3:-none}"
+for i in 1 2 3; do
+	eval "r=\$rn$i"
+	CNI_LIST_PREV=$r cni_list DEL "$nlist" "n$i" "$(eval echo "\$n$i")" eth0 >/dev/null || true
+done
+metactl tc detach wa ingress 2>/dev/null || true
+check_eq "node: DEL released all three" "" "$(cni_store "$store" nodenet | xargs)"
+
 # --- every example conflist, as a runtime would run it ----------------------------
 examples=${CNI_EXAMPLES:-/meta/cni/examples}
 n=0

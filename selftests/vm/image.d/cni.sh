@@ -50,7 +50,8 @@ for b in /usr/bin/unshare /usr/bin/mount /usr/bin/umount; do
 done
 
 # iptables as Debian has it (the nft backend) with its extensions, and the
-# netfilter modules kube-proxy's rules (16-cni-services) and portmap need.
+# netfilter modules kube-proxy's rules (16-cni-services) and portmap need;
+# sch_tbf for the bandwidth capability (15-cni-spec).
 # iptables loads them through the kernel's module autoloading.
 if [ -x /usr/sbin/xtables-nft-multi ]; then
 	copy_binary /usr/sbin/xtables-nft-multi
@@ -65,7 +66,7 @@ if [ -x /usr/sbin/xtables-nft-multi ]; then
 	for m in nf_tables nft_compat nft_chain_nat nft_nat nft_masq nft_ct \
 		 nft_counter nft_limit nf_nat nf_conntrack xt_nat xt_MASQUERADE \
 		 xt_conntrack xt_comment xt_mark xt_addrtype xt_statistic \
-		 xt_multiport xt_tcpudp xt_CHECKSUM xt_set ip_set; do
+		 xt_multiport xt_tcpudp xt_CHECKSUM xt_set ip_set sch_tbf; do
 		copy_module_deps "$m" || log "note: kernel $kver has no module $m"
 	done
 	depmod -b "$root" "$kver"

@@ -502,6 +502,17 @@ static int pod_routes(struct meta_nl *pod, int ifindex,
 	return 0;
 }
 
+static void route_init(struct meta_route *r, int family, int oif,
+		       const struct in6_addr *dst, int dst_len, int scope)
+{
+	memset(r, 0, sizeof(*r));
+	r->family = family;
+	r->oif = oif;
+	r->dst_len = dst_len;
+	memcpy(r->dst, dst, 16);
+	r->scope = scope;
+}
+
 static int configure_ip(struct meta_nl *host, struct meta_nl *pod,
 			int host_ifindex, int pod_ifindex,
 			const struct cni_ip *ip)
@@ -529,12 +540,7 @@ static int configure_ip(struct meta_nl *host, struct meta_nl *pod,
 		return nl_fail("gateway address on the host end for %s", a);
 
 	/* Scope host, as ptp's: the pod is "here", behind the host end. */
-	memset(&r, 0, sizeof(r));
-	r.family = ip->family;
-	r.oif = host_ifindex;
-	r.dst_len = full;
-	memcpy(r.dst, &ip->addr, 16);
-	r.scope = RT_SCOPE_HOST;
+	route_init(&r, ip->family, host_ifindex, &ip->addr, full, RT_SCOPE_HOST);
 	err = meta_route_add(host, &r);
 	if (err)
 		return nl_fail("host route to %s%s", a,
@@ -548,14 +554,9 @@ static int configure_ip(struct meta_nl *host, struct meta_nl *pod,
 		return nl_fail("address %s in the pod", a);
 
 	/* The pod's own address as source, as ptp sets them. */
-	memset(&r, 0, sizeof(r));
-	r.family = ip->family;
-	r.oif = pod_ifindex;
-	r.dst_len = full;
-	memcpy(r.dst, &ip->gw, 16);
+	route_init(&r, ip->family, pod_ifindex, &ip->gw, full, RT_SCOPE_LINK);
 	memcpy(r.src, &ip->addr, 16);
 	r.has = META_ROUTE_HAS_SRC;
-	r.scope = RT_SCOPE_LINK;
 	err = meta_route_add(pod, &r);
 	if (err && err != -EEXIST)
 		return nl_fail("route to the gateway of %s in the pod", a);

@@ -23,20 +23,6 @@ cni_at_exit "rm -rf '$store' '$blob' '$blob.recv' '$CNI_LOG'"
 head -c 1000000 /dev/urandom >"$blob"
 want_sum=$(sha256sum <"$blob" | cut -d' ' -f1)
 
-# ok_run DESC VAR CMD...: CMD must exit 0; its stdout goes into VAR.
-ok_run() {
-	local _desc=$1 _var=$2 _out _rc=0
-	shift 2
-	_out=$("$@") || _rc=$?
-	printf -v "$_var" '%s' "$_out"
-	if [ "$_rc" -eq 0 ]; then
-		pass "$_desc"
-	else
-		fail "$_desc" "expected: exit 0" "seen:     exit $_rc: $_out" \
-			"stderr:   $(tail -n 3 "$CNI_LOG")"
-	fi
-}
-
 # rc_of CMD...: CMD's exit status (its output dropped).
 rc_of() { local rc=0; "$@" >/dev/null 2>&1 || rc=$?; echo "$rc"; }
 

@@ -49,20 +49,6 @@ EOT
 chmod +x "$bin/hl11" "$bin/fixed"
 CNI_PATH=$bin
 
-# run DESC VAR CMD...: CMD must exit 0; its stdout goes into VAR.
-run() {
-	local _desc=$1 _var=$2 _out _rc=0
-	shift 2
-	_out=$("$@") || _rc=$?
-	printf -v "$_var" '%s' "$_out"
-	if [ "$_rc" -eq 0 ]; then
-		pass "$_desc"
-	else
-		fail "$_desc" "expected: exit 0" "seen:     exit $_rc: $_out" \
-			"stderr:   $(tail -n 3 "$CNI_LOG")"
-	fi
-}
-
 # refused DESC CODE CMD...: CMD must exit 1 with error CODE; answer in $out.
 refused() {
 	local desc=$1 code=$2 rc=0
@@ -83,8 +69,8 @@ conf=$(cni_conf gcnet meta 10.246.1.0/24 "$store" "$bpf")
 
 # --- 1. GC: the pod's netns (and with it the pair) is gone -------------------
 setup_ns p1 p2
-run "GC: ADD pod 1" r1 cni meta ADD g1 "$p1" eth0 "$conf"
-run "GC: ADD pod 2" r2 cni meta ADD g2 "$p2" eth0 "$conf"
+ok_run "GC: ADD pod 1" r1 cni meta ADD g1 "$p1" eth0 "$conf"
+ok_run "GC: ADD pod 2" r2 cni meta ADD g2 "$p2" eth0 "$conf"
 ip1=$(addr_of "$r1")
 ip2=$(addr_of "$r2")
 check_eq "GC: ADD keeps a record of pod 1" "g1:eth0" "$(record gcnet g1:eth0)"
@@ -93,7 +79,7 @@ refused "GC without cni.dev/valid-attachments" 7 cni meta GC "" "" "" "$conf"
 check_cond "GC without valid-attachments deleted nothing" link_exists "" "$(cni_hostdev g2 eth0)"
 ip netns del "$p1"
 check_gone "GC: pod 1's pair went with its netns" "" "$(cni_hostdev g1 eth0)"
-run "GC keeping pod 2" out cni meta GC "" "" "" \
+ok_run "GC keeping pod 2" out cni meta GC "" "" "" \
 	"$(jq -c '. + {"cni.dev/valid-attachments": [{containerID: "g2", ifname: "eth0"}]}' <<<"$conf")"
 check_eq "GC released pod 1's address ($ip1)" "" "$(held gcnet "$ip1")"
 check_eq "GC removed pod 1's meta_pods entry" "" "$(pods_has "$ip1")"
@@ -105,14 +91,14 @@ refused "GC without its IPAM plugin" 103 cni meta GC "" "" "" \
 	"$(jq -c '.ipam.type = "gone" | . + {"cni.dev/valid-attachments": []}' <<<"$conf")"
 check_gone "GC without IPAM still removed pod 2's pair" "" "$(cni_hostdev g2 eth0)"
 check_eq "GC without IPAM kept pod 2's record (address not released)" "g2:eth0" "$(record gcnet g2:eth0)"
-run "GC with the IPAM back" out cni meta GC "" "" "" \
+ok_run "GC with the IPAM back" out cni meta GC "" "" "" \
 	"$(jq -c '. + {"cni.dev/valid-attachments": []}' <<<"$conf")"
 check_eq "GC released pod 2's address at last" "" "$(held gcnet "$ip2")"
 check_eq "GC left no record" "" "$(ls "$state/gcnet")"
 # An IPAM that speaks 1.1.0 gets the GC itself.
 conf11=$(jq -c '.ipam.type = "hl11" | .name = "gc11net"' <<<"$conf")
 : > "$bin/hl11.log"
-run "GC with an IPAM that speaks 1.1.0" out cni meta GC "" "" "" \
+ok_run "GC with an IPAM that speaks 1.1.0" out cni meta GC "" "" "" \
 	"$(jq -c '. + {"cni.dev/valid-attachments": []}' <<<"$conf11")"
 check_cond "GC was forwarded to the IPAM" grep -qx "GC " "$bin/hl11.log"
 
@@ -121,13 +107,13 @@ if [ -n "$(cni_meta_devs)" ] || ! rmmod meta 2>/dev/null; then
 	skip "STATUS with meta.ko installed but not loaded" "meta cannot be unloaded"
 else
 	cni_at_exit "modprobe meta"
-	run "STATUS with meta.ko installed but not loaded" out cni meta STATUS "" "" "" "$conf"
+	ok_run "STATUS with meta.ko installed but not loaded" out cni meta STATUS "" "" "" "$conf"
 	modprobe meta
 fi
 refused "STATUS passes on the IPAM's own STATUS" 50 cni meta STATUS "" "" "" \
 	"$(jq -c '.ipam.status = {code: 50, msg: "pool exhausted"}' <<<"$conf11")"
 check_eq "STATUS: the IPAM's message" "pool exhausted" "$(jqr "$out" .msg)"
-run "STATUS through a ready 1.1.0 IPAM" out cni meta STATUS "" "" "" "$conf11"
+ok_run "STATUS through a ready 1.1.0 IPAM" out cni meta STATUS "" "" "" "$conf11"
 
 # --- 3. CHECK, in a conflist with tuning ----------------------------------------
 setup_ns p3
@@ -136,15 +122,15 @@ list=$(jq -c --arg s "$store" --arg st "$state" '{cniVersion: "1.0.0", name: "ch
 	{type: "meta", mtu: 1500, stateDir: $st, ipam: {type: "host-local", dataDir: $s,
 	 ranges: [[{subnet: "10.246.3.0/24"}]], routes: [{dst: "0.0.0.0/0"}]}},
 	{type: "tuning", mtu: 1400, sysctl: {"net.ipv4.conf.eth0.rp_filter": "2"}}]}' <<<'{}')
-run "chain meta + tuning: ADD" r3 cni_list ADD "$list" c3 "$p3" eth0
+ok_run "chain meta + tuning: ADD" r3 cni_list ADD "$list" c3 "$p3" eth0
 check_eq "chain: tuning set the pod's MTU" 1400 "$(in_ns "$p3" cat /sys/class/net/eth0/mtu)"
-CNI_LIST_PREV=$r3 run "chain: CHECK after tuning changed the MTU" out cni_list CHECK "$list" c3 "$p3" eth0
+CNI_LIST_PREV=$r3 ok_run "chain: CHECK after tuning changed the MTU" out cni_list CHECK "$list" c3 "$p3" eth0
 meta_conf=$(jq -c '.plugins[0] + {name, cniVersion}' <<<"$list")
 refused "CHECK: prevResult's sandbox is another netns" 105 cni meta CHECK c3 "$p3" eth0 \
 	"$(cni_prev "$meta_conf" "$(jq -c '.interfaces[1].sandbox = "/run/netns/elsewhere"' <<<"$r3")")"
 refused "CHECK: prevResult's MAC differs" 105 cni meta CHECK c3 "$p3" eth0 \
 	"$(cni_prev "$meta_conf" "$(jq -c '.interfaces[1].mac = "02:00:00:00:00:01"' <<<"$r3")")"
-CNI_LIST_PREV=$r3 run "chain: DEL in reverse" out cni_list DEL "$list" c3 "$p3" eth0
+CNI_LIST_PREV=$r3 ok_run "chain: DEL in reverse" out cni_list DEL "$list" c3 "$p3" eth0
 check_eq "chain: nothing held" "" "$(cni_store "$store" chainnet | xargs)"
 # An IPAM route that clashes with the subnet route ADD already made.
 setup_ns p4
@@ -154,9 +140,9 @@ before=$(cni_state "$store" clashnet)
 refused "ADD: IPAM route clashing with the pod's subnet route" 102 cni meta ADD c4 "$p4" eth0 "$clash"
 check_state "ADD with a clashing route left nothing" "$before" "$store" clashnet
 same=$(jq -c '.ipam.routes = [{dst: "10.246.4.0/24"}]' <<<"$clash")
-run "ADD: IPAM route equal to the subnet route" r4 cni meta ADD c4 "$p4" eth0 "$same"
-run "CHECK after it" out cni meta CHECK c4 "$p4" eth0 "$(cni_prev "$same" "$r4")"
-run "DEL" out cni meta DEL c4 "$p4" eth0 "$(cni_prev "$same" "$r4")"
+ok_run "ADD: IPAM route equal to the subnet route" r4 cni meta ADD c4 "$p4" eth0 "$same"
+ok_run "CHECK after it" out cni meta CHECK c4 "$p4" eth0 "$(cni_prev "$same" "$r4")"
+ok_run "DEL" out cni meta DEL c4 "$p4" eth0 "$(cni_prev "$same" "$r4")"
 
 # --- 4. a read-only /proc/sys with forwarding already on ------------------------
 setup_ns p5
@@ -169,16 +155,16 @@ ro_add() {
 check_fail "the test's /proc/sys is read-only" "Read-only" \
 	unshare -m bash -c 'mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys &&
 		echo 1 > /proc/sys/net/ipv4/ip_forward'
-run "ADD under a read-only /proc/sys" r5 ro_add env CNI_COMMAND=ADD CNI_CONTAINERID=c5 \
+ok_run "ADD under a read-only /proc/sys" r5 ro_add env CNI_COMMAND=ADD CNI_CONTAINERID=c5 \
 	CNI_NETNS="/run/netns/$p5" CNI_IFNAME=eth0 CNI_PATH="$bin" "$bin/meta" <<<"$ro"
-run "DEL" out cni meta DEL c5 "$p5" eth0 "$(cni_prev "$ro" "$r5")"
+ok_run "DEL" out cni meta DEL c5 "$p5" eth0 "$(cni_prev "$ro" "$r5")"
 
 # --- 5. what ptp sets: sysctls; route fields; ipMasq ---------------------------
 setup_ns p6
 in_ns "$p6" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6'
 ds=$(cni_conf dsnet meta 10.246.6.0/24 "$store" ".stateDir = \"$state\" |
 	.ipam.ranges += [[{subnet: \"fd00:246:6::/64\"}]] | .ipam.routes += [{dst: \"::/0\"}]")
-run "dual stack in a netns created with IPv6 disabled" r6 cni meta ADD c6 "$p6" eth0 "$ds"
+ok_run "dual stack in a netns created with IPv6 disabled" r6 cni meta ADD c6 "$p6" eth0 "$ds"
 host6=$(cni_hostdev c6 eth0)
 check_eq "host end: accept_ra 0" 0 "$(cat "/proc/sys/net/ipv6/conf/$host6/accept_ra" 2>/dev/null)"
 check_eq "pod: disable_ipv6 0 on eth0 and lo, keep_addr_on_down 1" "0 0 1" \
@@ -186,20 +172,20 @@ check_eq "pod: disable_ipv6 0 on eth0 and lo, keep_addr_on_down 1" "0 0 1" \
 		/proc/sys/net/ipv6/conf/eth0/keep_addr_on_down 2>/dev/null | xargs)"
 check_ok "dual stack: ping the pod over IPv6" ping -c 1 -W 2 \
 	"$(jqr "$r6" '.ips[] | select(.address | contains(":")) | .address | sub("/.*"; "")')"
-run "DEL" out cni meta DEL c6 "$p6" eth0 "$(cni_prev "$ds" "$r6")"
+ok_run "DEL" out cni meta DEL c6 "$p6" eth0 "$(cni_prev "$ds" "$r6")"
 setup_ns p7
 fixed=$(jq -c --arg st "$state" '{cniVersion: "1.1.0", name: "fixnet", type: "meta", stateDir: $st,
 	ipam: {type: "fixed", result: {cniVersion: "1.1.0",
 	  ips: [{address: "10.246.7.5/24", gateway: "10.246.7.1"}],
 	  routes: [{dst: "10.99.0.0/16", priority: 7, table: 100},
 		   {dst: "10.98.0.0/16", scope: 200, priority: 9}]}}}' <<<'{}')
-run "route priority, table and scope from the IPAM" r7 cni meta ADD c7 "$p7" eth0 "$fixed"
+ok_run "route priority, table and scope from the IPAM" r7 cni meta ADD c7 "$p7" eth0 "$fixed"
 check_eq "pod: 10.99.0.0/16 via the gateway in table 100, metric 7" "10.99.0.0/16 10.246.7.1 7" \
 	"$(in_ns "$p7" ip -j route show table 100 | jq -r '.[] | select(.dst == "10.99.0.0/16") | "\(.dst) \(.gateway) \(.metric)"')"
 check_eq "pod: 10.98.0.0/16 scope site, metric 9" "site 9" \
 	"$(in_ns "$p7" ip -j route show | jq -r '.[] | select(.dst == "10.98.0.0/16") | "\(.scope) \(.metric)"')"
-run "CHECK finds them" out cni meta CHECK c7 "$p7" eth0 "$(cni_prev "$fixed" "$r7")"
-run "DEL" out cni meta DEL c7 "$p7" eth0 "$(cni_prev "$fixed" "$r7")"
+ok_run "CHECK finds them" out cni meta CHECK c7 "$p7" eth0 "$(cni_prev "$fixed" "$r7")"
+ok_run "DEL" out cni meta DEL c7 "$p7" eth0 "$(cni_prev "$fixed" "$r7")"
 before=$(cni_state)
 refused "ipMasq is refused (code 2), not ignored" 2 cni meta ADD c7 "$p7" eth0 \
 	"$(jq -c '.ipMasq = true' <<<"$fixed")"
@@ -219,27 +205,27 @@ done
 setup_ns p9 p10
 long=$(printf 'c%.0s' {1..240})
 lconf=$(cni_conf longnet meta 10.246.9.0/24 "$store" ".stateDir = \"$state\"")
-run "ADD with a 240-character container id" r9 cni meta ADD "$long" "$p9" eth0 "$lconf"
+ok_run "ADD with a 240-character container id" r9 cni meta ADD "$long" "$p9" eth0 "$lconf"
 h9=$(cni_hostdev "$long" eth0)
 check_eq "an alias over 255 bytes is not set (never cut)" "" "$(cat "/sys/class/net/$h9/ifalias" 2>/dev/null)"
 CNI_TEST_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=web-0" \
-	run "ADD with a Kubernetes pod name" r10 cni meta ADD c10 "$p10" eth0 "$lconf"
+	ok_run "ADD with a Kubernetes pod name" r10 cni meta ADD c10 "$p10" eth0 "$lconf"
 h10=$(cni_hostdev c10 eth0)
 check_eq "the alias names the pod" "cni:longnet:c10:eth0 pod:prod/web-0" \
 	"$(cat "/sys/class/net/$h10/ifalias" 2>/dev/null)"
 # A device whose alias claims another attachment than its name says.
 ip link set dev "$h10" alias "cni:longnet:other:eth0"
-run "GC keeping both" out cni meta GC "" "" "" "$(jq -c --arg l "$long" \
+ok_run "GC keeping both" out cni meta GC "" "" "" "$(jq -c --arg l "$long" \
 	'. + {"cni.dev/valid-attachments": [{containerID: $l, ifname: "eth0"}, {containerID: "c10", ifname: "eth0"}]}' <<<"$lconf")"
 check_cond "GC did not believe the forged alias" link_exists "" "$h10"
 check_cond "GC kept the pod with the long id" link_exists "" "$h9"
-run "DEL the long id" out cni meta DEL "$long" "$p9" eth0 "$(cni_prev "$lconf" "$r9")"
-run "DEL c10" out cni meta DEL c10 "$p10" eth0 "$(cni_prev "$lconf" "$r10")"
+ok_run "DEL the long id" out cni meta DEL "$long" "$p9" eth0 "$(cni_prev "$lconf" "$r9")"
+ok_run "DEL c10" out cni meta DEL c10 "$p10" eth0 "$(cni_prev "$lconf" "$r10")"
 check_eq "longnet holds no address" "" "$(cni_store "$store" longnet | xargs)"
 
 # DEL releases the address although the map cleanup fails.
 setup_ns p11
-run "ADD with pods registered" r11 cni meta ADD c11 "$p11" eth0 "$conf"
+ok_run "ADD with pods registered" r11 cni meta ADD c11 "$p11" eth0 "$conf"
 ip11=$(addr_of "$r11")
 junk=$(mktemp -d /tmp/cni-junk.XXXXXX)
 touch "$junk/meta_pods"
@@ -249,19 +235,19 @@ out=$(cni meta DEL c11 "$p11" eth0 "$(cni_prev "$bad" "$r11")") && rc=0 || rc=$?
 check_eq "DEL with an unusable meta_pods: fails, code 104" "1 104" "$rc $(jqr "$out" .code)"
 check_eq "...but released the address" "" "$(held gcnet "$ip11")"
 check_gone "...and deleted the pair" "" "$(cni_hostdev c11 eth0)"
-run "DEL again, with the right map" out cni meta DEL c11 "$p11" eth0 "$(cni_prev "$conf" "$r11")"
+ok_run "DEL again, with the right map" out cni meta DEL c11 "$p11" eth0 "$(cni_prev "$conf" "$r11")"
 check_eq "...removes the entry" "" "$(pods_has "$ip11")"
 
 # A stale entry whose ifindex now belongs to another device.
 setup_ns p12
-run "ADD pod 12" r12 cni meta ADD c12 "$p12" eth0 "$conf"
+ok_run "ADD pod 12" r12 cni meta ADD c12 "$p12" eth0 "$conf"
 ip12=$(addr_of "$r12")
 idx=$(ifindex "" "$(cni_hostdev c12 eth0)")
 ip netns del "$p12"
 check_gone "pod 12's pair went with its netns" "" "$(cni_hostdev c12 eth0)"
 ip link add "reuse$$" index "$idx" type dummy
 check_eq "pod 12's entry points at the reused ifindex $idx" "$ip12 $idx" "$(pods_has "$ip12")"
-run "DEL pod 12 (netns gone)" out cni meta DEL c12 "$p12" eth0 "$(cni_prev "$conf" "$r12")"
+ok_run "DEL pod 12 (netns gone)" out cni meta DEL c12 "$p12" eth0 "$(cni_prev "$conf" "$r12")"
 check_eq "DEL removed the entry although ifindex $idx exists (a dummy)" "" "$(pods_has "$ip12")"
 ip link del "reuse$$"
 # --- 9. bandwidth: the capability, on the pair itself -----------------------------
@@ -273,7 +259,7 @@ bwlist=$(jq -c --arg s "$store" --arg st "$state" --arg p "$pins" --arg o "$BPF_
 	  ipam: {type: "host-local", dataDir: $s, ranges: [[{subnet: "10.246.13.0/24"}]]}}]}' <<<'{}')
 rc13='{"bandwidth": {"ingressRate": 2000000, "ingressBurst": 160000,
 		     "egressRate": 3000000, "egressBurst": 240000}}'
-run "bandwidth: ADD with runtimeConfig.bandwidth (a conflist capability)" r13 \
+ok_run "bandwidth: ADD with runtimeConfig.bandwidth (a conflist capability)" r13 \
 	cni_list ADD "$bwlist" c13 "$p13" eth0 "$rc13"
 h13=$(cni_hostdev c13 eth0)
 ip13=$(addr_of "$r13")
@@ -304,7 +290,7 @@ cmp -s "$state/blob" "$state/blob.recv" && pass "bandwidth: the data arrived int
 out=$(shaped "$p13" "" "$(jqr "$r13" .ips[0].gateway)" "$p13" eth0)
 check_cond "bandwidth: 300 kB out of the pod were shaped ($out)" \
 	awk -v o="$out" 'BEGIN { split(o, f, " "); exit !(f[1] + 0 >= 500 && f[3] >= 300000 && f[6] > 0) }'
-CNI_LIST_PREV=$r13 run "bandwidth: DEL" out cni_list DEL "$bwlist" c13 "$p13" eth0 "$rc13"
+CNI_LIST_PREV=$r13 ok_run "bandwidth: DEL" out cni_list DEL "$bwlist" c13 "$p13" eth0 "$rc13"
 
 check_eq "gcnet holds no address" "" "$(cni_store "$store" gcnet | xargs)"
 check_eq "no meta device left" "" "$(cni_meta_devs | xargs)"

@@ -290,6 +290,20 @@ cni() {
 	timeout 60 env "${env[@]}" "$CNI_PATH/$plugin" <<<"$conf" 2>>"$CNI_LOG"
 }
 
+# ok_run DESC VAR CMD...: CMD must exit 0; its stdout goes into VAR.
+ok_run() {
+	local _desc=$1 _var=$2 _out _rc=0
+	shift 2
+	_out=$("$@") || _rc=$?
+	printf -v "$_var" '%s' "$_out"
+	if [ "$_rc" -eq 0 ]; then
+		pass "$_desc"
+	else
+		fail "$_desc" "expected: exit 0" "seen:     exit $_rc: $_out" \
+			"stderr:   $(tail -n 3 "$CNI_LOG")"
+	fi
+}
+
 # cni_conf NAME TYPE SUBNET DATADIR [JQ]: a network configuration, version
 # 1.1.0, host-local IPAM on SUBNET (store in DATADIR) with a default route,
 # then changed by the jq filter JQ (e.g. '.mode = "l2"').

@@ -102,6 +102,18 @@ ok_run "GC with an IPAM that speaks 1.1.0" out cni meta GC "" "" "" \
 	"$(jq -c '. + {"cni.dev/valid-attachments": []}' <<<"$conf11")"
 check_cond "GC was forwarded to the IPAM" grep -qx "GC " "$bin/hl11.log"
 
+# GC and STATUS the way libcni runs them over a 1.1.0 conflist.
+setup_ns p0
+gclist=$(jq -c '{cniVersion, name: "gclistnet", plugins: [del(.name, .cniVersion)]}' <<<"$conf")
+ok_run "conflist: ADD" r0 cni_list ADD "$gclist" g0 "$p0" eth0
+ok_run "conflist: STATUS" out cni_list STATUS "$gclist" "" "" ""
+CNI_LIST_VALID='[{"containerID": "g0", "ifname": "eth0"}]' \
+	ok_run "conflist: GC keeping the pod" out cni_list GC "$gclist" "" "" ""
+check_cond "conflist: GC kept it" link_exists "" "$(cni_hostdev g0 eth0)"
+ok_run "conflist: GC of everything" out cni_list GC "$gclist" "" "" ""
+check_gone "conflist: GC removed it" "" "$(cni_hostdev g0 eth0)"
+check_eq "conflist: nothing held" "" "$(cni_store "$store" gclistnet | xargs)"
+
 # --- 2. STATUS -----------------------------------------------------------------
 if [ -n "$(cni_meta_devs)" ] || ! rmmod meta 2>/dev/null; then
 	skip "STATUS with meta.ko installed but not loaded" "meta cannot be unloaded"
@@ -125,23 +137,25 @@ list=$(jq -c --arg s "$store" --arg st "$state" '{cniVersion: "1.0.0", name: "ch
 ok_run "chain meta + tuning: ADD" r3 cni_list ADD "$list" c3 "$p3" eth0
 check_eq "chain: tuning set the pod's MTU" 1400 "$(in_ns "$p3" cat /sys/class/net/eth0/mtu)"
 CNI_LIST_PREV=$r3 ok_run "chain: CHECK after tuning changed the MTU" out cni_list CHECK "$list" c3 "$p3" eth0
-meta_conf=$(jq -c '.plugins[0] + {name, cniVersion}' <<<"$list")
-refused "CHECK: prevResult's sandbox is another netns" 105 cni meta CHECK c3 "$p3" eth0 \
-	"$(cni_prev "$meta_conf" "$(jq -c '.interfaces[1].sandbox = "/run/netns/elsewhere"' <<<"$r3")")"
-refused "CHECK: prevResult's MAC differs" 105 cni meta CHECK c3 "$p3" eth0 \
-	"$(cni_prev "$meta_conf" "$(jq -c '.interfaces[1].mac = "02:00:00:00:00:01"' <<<"$r3")")"
 CNI_LIST_PREV=$r3 ok_run "chain: DEL in reverse" out cni_list DEL "$list" c3 "$p3" eth0
 check_eq "chain: nothing held" "" "$(cni_store "$store" chainnet | xargs)"
-# An IPAM route that clashes with the subnet route ADD already made.
+# An IPAM route to the gateway clashes with the link route ADD made to it
+# (the IPAM's goes via the gateway): refused, not skipped and listed.
 setup_ns p4
 clash=$(cni_conf clashnet meta 10.246.4.0/24 "$store" \
-	".stateDir = \"$state\" | .ipam.routes = [{dst: \"10.246.4.0/24\", gw: \"10.246.4.9\"}]")
+	".stateDir = \"$state\" | .ipam.routes = [{dst: \"10.246.4.1/32\"}]")
 before=$(cni_state "$store" clashnet)
-refused "ADD: IPAM route clashing with the pod's subnet route" 102 cni meta ADD c4 "$p4" eth0 "$clash"
+refused "ADD: IPAM route clashing with the pod's route to the gateway" 102 \
+	cni meta ADD c4 "$p4" eth0 "$clash"
 check_state "ADD with a clashing route left nothing" "$before" "$store" clashnet
 same=$(jq -c '.ipam.routes = [{dst: "10.246.4.0/24"}]' <<<"$clash")
 ok_run "ADD: IPAM route equal to the subnet route" r4 cni meta ADD c4 "$p4" eth0 "$same"
 ok_run "CHECK after it" out cni meta CHECK c4 "$p4" eth0 "$(cni_prev "$same" "$r4")"
+# As ptp: prevResult must put the interface in CNI_NETNS, with its MAC.
+refused "CHECK: prevResult's sandbox is another netns" 105 cni meta CHECK c4 "$p4" eth0 \
+	"$(cni_prev "$same" "$(jq -c '.interfaces[1].sandbox = "/run/netns/elsewhere"' <<<"$r4")")"
+refused "CHECK: prevResult's MAC differs" 105 cni meta CHECK c4 "$p4" eth0 \
+	"$(cni_prev "$same" "$(jq -c '.interfaces[1].mac = "02:00:00:00:00:01"' <<<"$r4")")"
 ok_run "DEL" out cni meta DEL c4 "$p4" eth0 "$(cni_prev "$same" "$r4")"
 
 # --- 4. a read-only /proc/sys with forwarding already on ------------------------

@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Kubernetes Services next to the meta CNI plugin, in plain and in BPF mode
-# (issue 11, item 8): the iptables rules kube-proxy writes (iptables mode,
-# nft backend as Debian's iptables) for a ClusterIP with its endpoint on
+# (issue 11, item 8): the rules kube-proxy writes, in its iptables mode
+# (nft backend, as Debian's iptables) and in its nftables mode, for a ClusterIP with its endpoint on
 # this node, one with its endpoint on the other node, and a NodePort
 # (externalTrafficPolicy Local: the client's address is kept); a hostPort
 # from Debian's portmap plugin chained after meta; pods masqueraded to the
-# outside (what ip-masq-agent writes). Every path must work; in BPF mode
+# outside (what ip-masq-agent writes). Debian's firewall plugin chained
+# after meta; its bandwidth plugin refusing the pair. Every path must work; in BPF mode
 # (same_node + host_routing, stack_flows, nic_ingress) pod-to-pod traffic
 # must still take the fast path (the FORWARD chain never sees it).
 #
@@ -26,7 +27,7 @@ source ./lib.sh
 
 cni_pods_in() { metactl -p "$1" pod list 2>/dev/null | sort || true; }
 
-cni_need meta host-local portmap
+cni_need meta host-local portmap firewall bandwidth
 if ! command -v iptables >/dev/null || ! iptables -t nat -L >/dev/null 2>&1; then
 	skip "Services next to meta" "no working iptables in the image"
 	exit 0
@@ -132,9 +133,62 @@ fwd_count() {
 	iptables -w -v -x -n -L FORWARD | awk '$8 == "10.247.1.0/24" && $9 == "10.247.2.0/24" { print $1 }'
 }
 
+# The same in kube-proxy's nftables mode (its own table, native nft), with
+# ip-masq-agent's rule and the FORWARD counter beside it.
+services_nft() {
+	nft -f - <<EOT
+table ip kube-proxy {
+	chain mark-for-masquerade { meta mark set meta mark | 0x4000; }
+	chain masquerading {
+		meta mark & 0x4000 == 0 return
+		meta mark set meta mark ^ 0x4000
+		masquerade fully-random
+	}
+	chain nat-prerouting { type nat hook prerouting priority dstnat; jump services; }
+	chain nat-output { type nat hook output priority -100; jump services; }
+	chain nat-postrouting { type nat hook postrouting priority srcnat; jump masquerading; }
+	chain services {
+		ip daddr 10.96.0.10 tcp dport 80 goto svc-local
+		ip daddr 10.96.0.20 tcp dport 80 goto svc-remote
+		fib daddr type local tcp dport 30080 goto ext-np
+	}
+	chain svc-local {
+		ip saddr != 10.247.0.0/16 jump mark-for-masquerade
+		ip saddr $1 jump mark-for-masquerade
+		meta l4proto tcp dnat to $1:80
+	}
+	chain ext-np { meta l4proto tcp dnat to $1:80; }
+	chain svc-remote {
+		ip saddr != 10.247.0.0/16 jump mark-for-masquerade
+		meta l4proto tcp dnat to 10.247.2.2:80
+	}
+}
+table ip masq-agent {
+	chain postrouting {
+		type nat hook postrouting priority srcnat + 1
+		ip saddr 10.247.0.0/16 ip daddr != 10.247.0.0/16 masquerade
+	}
+	chain forward {
+		type filter hook forward priority filter
+		ip saddr 10.247.1.0/24 ip daddr 10.247.2.0/24 counter
+	}
+}
+EOT
+}
+fwd_count_nft() {
+	nft list chain ip masq-agent forward | grep -oE 'counter packets [0-9]+' | grep -oE '[0-9]+$'
+}
+flush_nft() {
+	nft delete table ip kube-proxy 2>/dev/null || true
+	nft delete table ip masq-agent 2>/dev/null || true
+}
+cni_at_exit "flush_nft"
+
 # --- one mode: ADD a1 and a2 through a conflist (meta + portmap), check ----------
+# run_mode MODE BPF [nft]: pods a1, a2 with BPF ("null": plain mode) and
+# kube-proxy's rules in iptables mode, or in nftables mode with "nft".
 run_mode() {
-	local mode=$1 bpf=$2 list a1 a2 r1 r2 ip1 ip2 before
+	local mode=$1 bpf=$2 nft=${3:-} list a1 a2 r1 r2 ip1 ip2 before count=fwd_count
 	setup_ns a1 a2
 	list=$(jq -c --arg s "$store" --arg st "$state" --argjson bpf "$bpf" '{cniVersion: "1.0.0", name: "svcnet", plugins: [
 		({type: "meta", stateDir: $st, ipam: {type: "host-local", dataDir: $s,
@@ -149,7 +203,13 @@ run_mode() {
 	check_cond "$mode: ADD a1 and a2 (meta + portmap)" test -n "$ip1" -a -n "$ip2"
 	[ -n "$ip1" ] && [ -n "$ip2" ] || { echo "# $r1 $r2"; return 0; }
 	httpd_in "$a2" a2 80
-	services "$ip2"
+	if [ -n "$nft" ]; then
+		# portmap's rules stay iptables (nft backend), as on such a node.
+		services_nft "$ip2"
+		count=fwd_count_nft
+	else
+		services "$ip2"
+	fi
 	sleep 0.5
 	check_eq "$mode: pod -> ClusterIP, endpoint on this node" "a2 $ip1" "$(who "$a1" 10.96.0.10 80)"
 	check_eq "$mode: pod -> ClusterIP, endpoint on the other node" "b $ip1" "$(who "$a1" 10.96.0.20 80)"
@@ -158,33 +218,74 @@ run_mode() {
 	check_eq "$mode: other node -> hostPort (portmap) -> pod" "a2 10.9.0.2" \
 		"$(who "$nodeB" 10.9.0.1 8080)"
 	check_eq "$mode: pod -> outside, masqueraded" "outside 10.9.0.1" "$(who "$a1" 10.9.0.2 80)"
-	before=$(fwd_count)
+	before=$($count)
 	check_eq "$mode: pod -> remote pod, not masqueraded" "b $ip1" "$(who "$a1" 10.247.2.2 80)"
 	check_eq "$mode: pod -> pod on this node" "a2 $ip1" "$(who "$a1" "$ip2" 80)"
 	if [ "$bpf" = null ]; then
-		check_cond "$mode: pod -> remote pod went through FORWARD ($before -> $(fwd_count))" \
-			test "$(fwd_count)" -gt "$before"
+		check_cond "$mode: pod -> remote pod went through FORWARD ($before -> $($count))" \
+			test "$($count)" -gt "$before"
 	else
-		check_eq "$mode: pod -> remote pod took the fast path (FORWARD unused)" "$before" "$(fwd_count)"
+		check_eq "$mode: pod -> remote pod took the fast path (FORWARD unused)" "$before" "$($count)"
 	fi
 	kill "${pids[@]: -1}" 2>/dev/null || true
 	CNI_LIST_PREV=$r2 cni_list DEL "$list" "a2-$mode" "$a2" eth0 >/dev/null || true
 	CNI_LIST_PREV=$r1 cni_list DEL "$list" "a1-$mode" "$a1" eth0 >/dev/null || true
 	flush_ipt
+	flush_nft
 	check_eq "$mode: DEL released both addresses" "" "$(cni_store "$store" svcnet | xargs)"
 }
 
+bpfmode=$(jq -c --arg p "$pins" --arg o "$BPF_DIR" '{pinDir: $p, registerPods: true,
+	peer: [{object: "\($o)/same_node.bpf.o"}, {object: "\($o)/host_routing.bpf.o"}],
+	primary: {object: "\($o)/stack_flows.bpf.o"},
+	viaStack: ["10.96.0.0/12", "0.0.0.0/0"], fastPath: ["10.247.0.0/16"]}' <<<'{}')
 run_mode plain null
+if command -v nft >/dev/null; then
+	run_mode plain-nft null nft
+else
+	skip "kube-proxy's nftables mode, plain" "no nft in the image"
+fi
 mkdir -p "$pins"
 metactl -p "$pins" tc attach wa ingress "$BPF_DIR/nic_ingress.bpf.o" >/dev/null
 cni_at_exit "metactl tc detach wa ingress 2>/dev/null"
-run_mode bpf "$(jq -c --arg p "$pins" --arg o "$BPF_DIR" '{pinDir: $p, registerPods: true,
-	peer: [{object: "\($o)/same_node.bpf.o"}, {object: "\($o)/host_routing.bpf.o"}],
-	primary: {object: "\($o)/stack_flows.bpf.o"},
-	viaStack: ["10.96.0.0/12", "0.0.0.0/0"], fastPath: ["10.247.0.0/16"]}' <<<'{}')"
+run_mode bpf "$bpfmode"
+if command -v nft >/dev/null; then
+	run_mode bpf-nft "$bpfmode" nft
+else
+	skip "kube-proxy's nftables mode, BPF" "no nft in the image"
+fi
 check_eq "bpf: meta_stack_cfg as configured" \
 	"0.0.0.0/0 via|10.247.0.0/16 fast|10.96.0.0/12 via" \
 	"$(metactl -p "$pins" stack list | sort | paste -sd'|')"
+# --- Debian's firewall and bandwidth plugins chained after meta ---------------------
+setup_ns f1
+fwlist=$(jq -c --arg s "$store" --arg st "$state" '{cniVersion: "1.0.0", name: "fwnet", plugins: [
+	{type: "meta", stateDir: $st, ipam: {type: "host-local", dataDir: $s,
+	 ranges: [[{subnet: "10.247.3.0/24"}]], routes: [{dst: "0.0.0.0/0"}]}},
+	{type: "firewall", backend: "iptables"}]}' <<<'{}')
+rf=$(cni_list ADD "$fwlist" f1 "$f1" eth0) && rc=0 || rc=$?
+check_eq "firewall: ADD meta + firewall" 0 "$rc"
+[ "$rc" = 0 ] || echo "# $rf"
+ipf=$(jqr "$rf" '.ips[0].address | sub("/.*"; "")')
+check_cond "firewall: its CNI-FORWARD rules name the pod ($ipf)" \
+	grep -q -- "-d ${ipf:-none}/32" <<<"$(iptables -w -S CNI-FORWARD 2>&1)"
+check_ok "firewall: the node reaches the pod" ping -c 1 -W 2 "${ipf:-none}"
+CNI_LIST_PREV=$rf ok_run "firewall: CHECK of the chain" out cni_list CHECK "$fwlist" f1 "$f1" eth0
+CNI_LIST_PREV=$rf ok_run "firewall: DEL of the chain" out cni_list DEL "$fwlist" f1 "$f1" eth0
+check_eq "firewall: its rules for the pod are gone" "" \
+	"$(iptables -w -S CNI-FORWARD 2>/dev/null | grep -- "-d ${ipf:-none}/32" || true)"
+flush_ipt
+# The reference bandwidth plugin only shapes veth pairs: why meta has the
+# capability itself (15-cni-spec).
+bwref=$(jq -c '.name = "bwrefnet" | .plugins[1] = {type: "bandwidth", capabilities: {bandwidth: true}}
+	| .plugins[0].ipam.ranges = [[{subnet: "10.247.4.0/24"}]]' <<<"$fwlist")
+out=$(cni_list ADD "$bwref" f1 "$f1" eth0 \
+	'{"bandwidth": {"ingressRate": 8000000, "ingressBurst": 80000}}') && rc=0 || rc=$?
+check_eq "bandwidth (Debian's): refuses the meta pair" 1 "$rc"
+echo "# Debian's bandwidth plugin says: $(jqr "$out" .msg)"
+ok_run "bandwidth (Debian's): DEL of the chain cleans up" out cni_list DEL "$bwref" f1 "$f1" eth0
+check_eq "bwrefnet holds no address" "" "$(cni_store "$store" bwrefnet | xargs)"
+
 # --- node lifecycle: programs loaded once, a reboot, a new map layout -----------
 # The objects are copies: touching one is an upgrade of the programs.
 objs=$(mktemp -d /tmp/cni-objs.XXXXXX)

@@ -66,12 +66,19 @@ if [ -x /usr/sbin/xtables-nft-multi ]; then
 	for m in nf_tables nft_compat nft_chain_nat nft_nat nft_masq nft_ct \
 		 nft_counter nft_limit nf_nat nf_conntrack xt_nat xt_MASQUERADE \
 		 xt_conntrack xt_comment xt_mark xt_addrtype xt_statistic \
-		 xt_multiport xt_tcpudp xt_CHECKSUM xt_set ip_set sch_tbf; do
+		 xt_multiport xt_tcpudp xt_CHECKSUM xt_set ip_set nft_fib \
+		 nft_fib_ipv4 nft_fib_inet sch_tbf; do
 		copy_module_deps "$m" || log "note: kernel $kver has no module $m"
 	done
 	depmod -b "$root" "$kver"
 elif [ -n "$strict" ]; then
 	die "no /usr/sbin/xtables-nft-multi (iptables)"
+fi
+# nft, for kube-proxy's nftables mode.
+if [ -x /usr/sbin/nft ]; then
+	copy_binary /usr/sbin/nft
+elif [ -n "$strict" ]; then
+	die "no /usr/sbin/nft (nftables)"
 fi
 
 # host-local's default store; the tests pass their own dataDir anyway.

@@ -171,11 +171,17 @@ int cmd_del(const struct cni_conf *conf, const struct cni_env *env)
 	struct cni_ip ips[CNI_MAX_IPS];
 	struct cni_error saved;
 	struct ipam ipam;
+	bool have_ipam;
 	int nips = 0;
 
 	/* Nothing is touched unless the IPAM can be asked to release. */
-	if (ipam_find(&ipam, conf, env) || ipam_negotiate(&ipam, conf))
+	if (ipam_find(&ipam, conf, env))
 		return -1;
+	/*
+	 * An IPAM that cannot say its versions (reported) still lets the
+	 * pair and the map entries go; the record stays for GC.
+	 */
+	have_ipam = !ipam_negotiate(&ipam, conf);
 	/* A prevResult DEL cannot use must not make DEL fail. */
 	saved = cni_err;
 	if (!conf->prev_result ||
@@ -183,8 +189,9 @@ int cmd_del(const struct cni_conf *conf, const struct cni_env *env)
 		nips = 0;
 		cni_err = saved;
 	}
-	return teardown(conf, &ipam, env->containerid, env->ifname,
-			nips ? ips : NULL, nips);
+	return teardown(conf, have_ipam ? &ipam : NULL, env->containerid,
+			env->ifname, nips ? ips : NULL, nips) || !have_ipam ?
+	       -1 : 0;
 }
 
 /*

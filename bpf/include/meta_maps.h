@@ -107,8 +107,10 @@ struct meta_mark {
 struct meta_stack_net {
 	__u32 addr[4];		/* the network, IPv4 mapped as in meta_pods */
 	__u32 mask[4];		/* its prefix as a mask, network byte order */
-	__u32 prefixlen;	/* 0..128 (IPv4: 96 + its length) */
-	__u32 via_stack;
+	__u8 prefixlen;		/* 0..128 (IPv4: 96 + its length) */
+	__u8 via_stack;
+	__u8 v4;		/* an IPv4 prefix: addr[3]/mask[3] are all of it */
+	__u8 pad;
 };
 
 struct meta_stack_cfg {

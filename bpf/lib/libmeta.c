@@ -1854,6 +1854,7 @@ static int meta_stack_parse(const char *cidr, struct meta_stack_net *net)
 	    meta_pod_key_parse(buf, &key))
 		return meta_fail(-EINVAL, "'%s' is not ADDRESS/PREFIX", cidr);
 	net->prefixlen = len + (v4 ? 96 : 0);
+	net->v4 = v4;
 	for (i = 0; i < 4; i++) {
 		bits = net->prefixlen > i * 32 ? net->prefixlen - i * 32 : 0;
 		net->mask[i] = bits >= 32 ? 0xffffffff :

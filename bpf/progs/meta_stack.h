@@ -70,10 +70,17 @@ static __always_inline void meta_pod_addr(const struct meta_l3 *l3, int src,
 	}
 }
 
-/* The meta_stack_pods slot of a pod address. */
-static __always_inline __u32 meta_stack_slot(const __u8 addr[16])
+/* The meta_stack_pods slot of the pod's address: its low 16 bits. */
+static __always_inline __u32 meta_stack_slot(const struct meta_l3 *l3, int src)
 {
-	return ((__u32)addr[14] << 8 | addr[15]) & (META_STACK_PODS - 1);
+	__u32 a;
+
+	if (l3->family == META_AF_INET)
+		a = src ? l3->ip4.saddr : l3->ip4.daddr;
+	else
+		a = src ? l3->ip6.saddr.in6_u.u6_addr32[3] :
+			  l3->ip6.daddr.in6_u.u6_addr32[3];
+	return bpf_ntohl(a) & (META_STACK_PODS - 1);
 }
 
 /*
@@ -111,11 +118,9 @@ static __always_inline void meta_flow_key(struct __sk_buff *skb,
 static __always_inline int meta_flow_known(struct __sk_buff *skb,
 					   const struct meta_l3 *l3, int src)
 {
+	__u32 slot = meta_stack_slot(l3, src), *set;
 	struct meta_flow_key k;
-	__u32 slot, *set;
 
-	meta_pod_addr(l3, src, k.addr);
-	slot = meta_stack_slot(k.addr);
 	set = bpf_map_lookup_elem(&meta_stack_pods, &slot);
 	if (!set || !*set)
 		return 0;
@@ -134,36 +139,55 @@ static __always_inline void meta_flow_add(struct __sk_buff *skb,
 	meta_flow_key(skb, l3, src, &k);
 	if (!bpf_map_lookup_elem(&meta_flows, &k))
 		bpf_map_update_elem(&meta_flows, &k, &one, BPF_ANY);
-	slot = meta_stack_slot(k.addr);
+	slot = meta_stack_slot(l3, src);
 	set = bpf_map_lookup_elem(&meta_stack_pods, &slot);
 	if (set && !*set)
 		*set = 1;
 }
 
-/* meta_stack_cfg sends traffic to the packet's destination via the stack. */
+/*
+ * meta_stack_cfg sends traffic to the packet's destination via the stack:
+ * the longest matching prefix of its family says. An IPv4 destination is
+ * compared with IPv4 prefixes only, one word each: this runs for every
+ * packet a pod sends.
+ */
 static __always_inline int meta_dst_via_stack(const struct meta_l3 *l3)
 {
+	__u32 zero = 0, best = 0, via = 0, i, miss, d[4] = {};
+	const struct meta_stack_net *e;
 	struct meta_stack_cfg *cfg;
-	__u32 zero = 0, d[4], best = 0, via = 0, i, j, miss;
-	__u8 a[16];
+	int v4 = l3->family == META_AF_INET;
 
 	cfg = bpf_map_lookup_elem(&meta_stack_cfg, &zero);
 	if (!cfg || !cfg->n)
 		return 0;
-	meta_pod_addr(l3, 0, a);
-	__builtin_memcpy(d, a, 16);
+	/*
+	 * Only what meta_load_l3() filled in: clang keeps l3 in registers,
+	 * and the other family's words would be uninitialised ones.
+	 */
+	if (v4) {
+		d[3] = l3->ip4.daddr;
+	} else {
+		d[0] = l3->ip6.daddr.in6_u.u6_addr32[0];
+		d[1] = l3->ip6.daddr.in6_u.u6_addr32[1];
+		d[2] = l3->ip6.daddr.in6_u.u6_addr32[2];
+		d[3] = l3->ip6.daddr.in6_u.u6_addr32[3];
+	}
 	/* A bounded loop (5.3+): unrolled, 8 entries would be 8 copies. */
 	for (i = 0; i < META_STACK_MAX; i++) {
 		if (i >= cfg->n)
 			break;
-		miss = 0;
-#pragma unroll
-		for (j = 0; j < 4; j++)
-			miss |= (d[j] ^ cfg->nets[i].addr[j]) &
-				cfg->nets[i].mask[j];
-		if (!miss && cfg->nets[i].prefixlen + 1 > best) {
-			best = cfg->nets[i].prefixlen + 1;
-			via = cfg->nets[i].via_stack;
+		e = &cfg->nets[i];
+		if (e->v4 != v4)
+			continue;
+		miss = (d[3] ^ e->addr[3]) & e->mask[3];
+		if (!v4)
+			miss |= ((d[0] ^ e->addr[0]) & e->mask[0]) |
+				((d[1] ^ e->addr[1]) & e->mask[1]) |
+				((d[2] ^ e->addr[2]) & e->mask[2]);
+		if (!miss && e->prefixlen + 1U > best) {
+			best = e->prefixlen + 1U;
+			via = e->via_stack;
 		}
 	}
 	return via;

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * CHECK: the attachment still is what ADD made of it, as prevResult
- * describes it: both ends of the pair, the addresses and routes of each
- * address, IPAM's routes, the configured programs and meta_pods entries;
- * then the IPAM's own CHECK. A difference is error 105.
+ * describes it, the way ptp checks its own: prevResult names the pod's
+ * interface in CNI_NETNS (sandbox) with the MAC it has; both ends of the
+ * pair are there and up, with each address and its routes, and
+ * prevResult's routes; the configured programs and meta_pods entries;
+ * then the IPAM's own CHECK. A difference is error 105. The MTU is not
+ * compared: plugins later in the chain (tuning) may change it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,12 +26,12 @@ static int check_fail(const char *what, const char *a, const char *dev)
 
 /* The end NAME exists, is a meta device, and is the primary or the peer. */
 static int check_end(struct meta_nl *nl, const char *name, bool primary,
-		     unsigned int mtu, struct nl_link *l)
+		     struct meta_link *l)
 {
 	struct meta_link_info info;
 	int err;
 
-	err = nl_link_get(nl, name, l);
+	err = meta_link_get(nl, name, l);
 	if (err)
 		return cni_fail(CNI_ERR_CHECK, NULL, "%s %s: %s",
 				primary ? "host end" : "pod end", name,
@@ -37,9 +40,6 @@ static int check_end(struct meta_nl *nl, const char *name, bool primary,
 		return cni_fail(CNI_ERR_CHECK, NULL,
 				"%s is a %s device, not meta", name,
 				*l->kind ? l->kind : "plain");
-	if (mtu && l->mtu != mtu)
-		return cni_fail(CNI_ERR_CHECK, NULL, "%s has MTU %u, not %u",
-				name, l->mtu, mtu);
 	if (meta_link_query(nl, name, &info))
 		return cni_fail(CNI_ERR_CHECK, NULL, "%s", meta_last_error());
 	if (info.primary != (primary ? 1 : 0))
@@ -48,60 +48,99 @@ static int check_end(struct meta_nl *nl, const char *name, bool primary,
 	return 0;
 }
 
+/* The MAC prevResult gives interface IFACE, if any, is L's. */
+static int check_mac(json_t *iface, const struct meta_link *l)
+{
+	const char *want = json_string_value(json_object_get(iface, "mac"));
+	char mac[18] = "";
+
+	if (!want || !*want)
+		return 0;
+	if (l->addr_len == 6)
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+			 l->addr[0], l->addr[1], l->addr[2], l->addr[3],
+			 l->addr[4], l->addr[5]);
+	if (strcasecmp(want, mac))
+		return cni_fail(CNI_ERR_CHECK, NULL,
+				"%s has MAC %s, prevResult says %s", l->name,
+				*mac ? mac : "none", want);
+	return 0;
+}
+
+/*
+ * prevResult's interface NAME: in CNI_NETNS (sandbox) for the pod end, in
+ * the host's namespace (no sandbox) for the host end. NULL, recorded, if
+ * there is none.
+ */
+static json_t *prev_iface(json_t *prev, const char *name, const char *netns)
+{
+	json_t *i, *list = json_object_get(prev, "interfaces");
+	const char *sb;
+	size_t k;
+
+	json_array_foreach(list, k, i) {
+		sb = json_string_value(json_object_get(i, "sandbox"));
+		if (!json_is_string(json_object_get(i, "name")) ||
+		    strcmp(json_string_value(json_object_get(i, "name")), name))
+			continue;
+		if (netns ? sb && !strcmp(sb, netns) : !sb || !*sb)
+			return i;
+	}
+	if (netns)
+		cni_fail(CNI_ERR_CHECK, NULL,
+			 "prevResult has no interface %s with sandbox %s",
+			 name, netns);
+	else
+		cni_fail(CNI_ERR_CHECK, NULL,
+			 "prevResult has no host interface %s", name);
+	return NULL;
+}
+
 static int check_ip(struct meta_nl *host, struct meta_nl *pod,
-		    const struct nl_link *h, const struct nl_link *p,
+		    const struct meta_link *h, const struct meta_link *p,
 		    const struct cni_ip *ip)
 {
 	int full = ip->family == AF_INET ? 32 : 128, f = ip->family;
 	char a[INET6_ADDRSTRLEN + 8], g[INET6_ADDRSTRLEN];
 	struct in6_addr net;
 
+	if (!ip->has_gw)
+		return cni_fail(CNI_ERR_CHECK, NULL,
+				"prevResult gives an address no gateway");
 	ip_format(f, &ip->addr, a, sizeof(a));
 	ip_format(f, &ip->gw, g, sizeof(g));
 	if (nl_addr_has(pod, p->ifindex, f, &ip->addr, ip->prefix) != 1)
 		return check_fail("address", a, p->name);
 	if (nl_addr_has(host, h->ifindex, f, &ip->gw, full) != 1)
 		return check_fail("gateway address", g, h->name);
-	if (nl_route_has(host, h->ifindex, f, &ip->addr, full, NULL) != 1)
+	if (nl_route_has(host, h->ifindex, f, &ip->addr, full, NULL, 0, -1) != 1)
 		return check_fail("host route to", a, h->name);
-	if (nl_route_has(pod, p->ifindex, f, &ip->gw, full, NULL) != 1)
+	if (nl_route_has(pod, p->ifindex, f, &ip->gw, full, NULL, 0, -1) != 1)
 		return check_fail("route to the gateway", g, p->name);
 	ip_network(ip, &net);
 	if (ip->prefix < full &&
-	    nl_route_has(pod, p->ifindex, f, &net, ip->prefix, &ip->gw) != 1)
+	    nl_route_has(pod, p->ifindex, f, &net, ip->prefix, &ip->gw, 0,
+			 -1) != 1)
 		return check_fail("subnet route of", a, p->name);
 	return 0;
 }
 
-/* prevResult's routes: in the pod, via their gateway or their family's. */
-static int check_routes(struct meta_nl *pod, const struct nl_link *p,
+/* prevResult's routes: in the pod, as ADD made them (pod_routes()). */
+static int check_routes(struct meta_nl *pod, const struct meta_link *p,
 			const struct cni_ip *ips, int nips, json_t *routes)
 {
 	const struct in6_addr *gw;
-	struct in6_addr rgw;
-	struct cni_ip dst;
-	const char *d;
-	json_t *r, *v;
-	int j, fam;
+	struct cni_route r;
+	json_t *j;
 	size_t i;
 
-	json_array_foreach(routes, i, r) {
-		d = json_string_value(json_object_get(r, "dst"));
-		if (!d || ip_parse_cidr(d, &dst) < 0)
-			return cni_fail(CNI_ERR_CONFIG, NULL,
-					"prevResult route %zu has no valid \"dst\"", i);
-		gw = NULL;
-		v = json_object_get(r, "gw");
-		if (json_is_string(v) &&
-		    !ip_parse_addr(json_string_value(v), &fam, &rgw))
-			gw = &rgw;
-		for (j = 0; !gw && j < nips; j++)
-			if (ips[j].family == dst.family)
-				gw = &ips[j].gw;
-		ip_network(&dst, &dst.addr);
-		if (gw && nl_route_has(pod, p->ifindex, dst.family, &dst.addr,
-				       dst.prefix, gw) != 1)
-			return check_fail("route", d, p->name);
+	json_array_foreach(routes, i, j) {
+		if (route_parse(j, i, NULL, &r))
+			return -1;
+		gw = r.has_gw ? &r.gw : family_gw(ips, nips, r.family);
+		if (nl_route_has(pod, p->ifindex, r.family, &r.dst, r.prefix,
+				 gw, r.table, r.priority) != 1)
+			return check_fail("route", r.text, p->name);
 	}
 	return 0;
 }
@@ -111,19 +150,29 @@ int link_check(const struct cni_conf *conf, const struct cni_env *env,
 	       json_t *routes)
 {
 	struct meta_nl *host = NULL, *pod = NULL;
-	struct nl_link h, p;
+	json_t *pod_if, *host_if = NULL;
+	struct meta_link h, p;
 	char name[16];
-	int err, i, ret = -1;
+	int i, ret = -1;
 
 	link_host_name(env->containerid, env->ifname, name);
-	if ((err = nl_open(&host, -1)) || (err = nl_open(&pod, netns_fd))) {
-		cni_fail(CNI_ERR_NETLINK, NULL, "netlink socket: %s",
-			 strerror(-err));
+	/* As ptp: prevResult must put CNI_IFNAME in CNI_NETNS. */
+	pod_if = prev_iface(conf->prev_result, env->ifname, env->netns);
+	if (!pod_if)
+		return -1;
+	if (ns_nl_open(&host, -1) || ns_nl_open(&pod, netns_fd)) {
+		nl_fail("netlink");
 		goto out;
 	}
-	if (check_end(host, name, true, conf->mtu, &h) ||
-	    check_end(pod, env->ifname, false, conf->mtu, &p))
+	if (check_end(host, name, true, &h) ||
+	    check_end(pod, env->ifname, false, &p) || check_mac(pod_if, &p))
 		goto out;
+	/* Our own result lists the host end first; others may not. */
+	host_if = prev_iface(conf->prev_result, name, NULL);
+	if (host_if && check_mac(host_if, &h))
+		goto out;
+	if (!host_if)
+		memset(&cni_err, 0, sizeof(cni_err));
 	if (!(h.flags & IFF_UP) || !(p.flags & IFF_UP)) {
 		cni_fail(CNI_ERR_CHECK, NULL, "%s is down",
 			 h.flags & IFF_UP ? p.name : h.name);

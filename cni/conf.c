@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "meta_cni.h"
+#include "meta_maps.h"
 
 const char *const cni_versions[] = {
 	"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0",
@@ -106,6 +107,73 @@ static int parse_prog(json_t *bpf, const char *dir, struct cni_conf *c,
 	return 0;
 }
 
+/* bpf.nic: {"device", "object"[, "section" | "program"]} or a list of them. */
+static int parse_nic(json_t *o, struct nic_conf *n)
+{
+	json_t *dev = json_object_get(o, "device"), *copy;
+	int ret;
+
+	if (!json_is_object(o) || !json_is_string(dev) ||
+	    !*json_string_value(dev) || strlen(json_string_value(dev)) > 15)
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"bpf.nic: {\"device\": NAME, \"object\": FILE} or a list of them");
+	n->device = json_string_value(dev);
+	/* The rest is a program like peer's; the strings stay in o. */
+	copy = json_copy(o);
+	json_object_del(copy, "device");
+	ret = parse_one(copy, "nic", &n->prog);
+	json_decref(copy);
+	if (!ret) {
+		n->prog.object = json_string_value(json_object_get(o, "object"));
+		n->prog.section = json_string_value(json_object_get(o, "section"));
+		n->prog.program = json_string_value(json_object_get(o, "program"));
+	}
+	return ret;
+}
+
+static int parse_nics(json_t *bpf, struct cni_conf *c)
+{
+	json_t *v = json_object_get(bpf, "nic"), *e;
+	size_t i;
+
+	if (!v)
+		return 0;
+	if (!json_is_array(v)) {
+		c->nnics = 1;
+		return parse_nic(v, &c->nic[0]);
+	}
+	if (!json_array_size(v) || json_array_size(v) > META_CNI_NICS)
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"bpf.nic: a list of 1 to %d devices", META_CNI_NICS);
+	json_array_foreach(v, i, e)
+		if (parse_nic(e, &c->nic[i]))
+			return -1;
+	c->nnics = json_array_size(v);
+	return 0;
+}
+
+/* A list of "ADDRESS/PREFIX" strings, or absent. */
+static int parse_cidrs(json_t *bpf, const char *key, json_t **out)
+{
+	json_t *v = json_object_get(bpf, key), *e;
+	struct cni_ip ip;
+	size_t i;
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!json_is_array(v))
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"bpf.%s must be a list of ADDRESS/PREFIX", key);
+	json_array_foreach(v, i, e)
+		if (!json_is_string(e) ||
+		    ip_parse_cidr(json_string_value(e), &ip) < 0)
+			return cni_fail(CNI_ERR_CONFIG, NULL,
+					"bpf.%s[%zu] is not ADDRESS/PREFIX", key, i);
+	*out = v;
+	return 0;
+}
+
 /* The "bpf" block; unknown keys are refused: a typo would silently do nothing. */
 static int parse_bpf(struct cni_conf *c)
 {
@@ -118,9 +186,11 @@ static int parse_bpf(struct cni_conf *c)
 		return cni_fail(CNI_ERR_CONFIG, NULL, "\"bpf\" must be an object");
 	json_object_foreach(bpf, key, v) {
 		if (strcmp(key, "pinDir") && strcmp(key, "peer") &&
-		    strcmp(key, "primary") && strcmp(key, "registerPods"))
+		    strcmp(key, "primary") && strcmp(key, "registerPods") &&
+		    strcmp(key, "viaStack") && strcmp(key, "fastPath") &&
+		    strcmp(key, "nic"))
 			return cni_fail(CNI_ERR_CONFIG, NULL,
-					"bpf: unknown key \"%s\" (pinDir, peer, primary, registerPods)",
+					"bpf: unknown key \"%s\" (pinDir, peer, primary, registerPods, viaStack, fastPath, nic)",
 					key);
 	}
 	c->has_bpf = true;
@@ -133,6 +203,15 @@ static int parse_bpf(struct cni_conf *c)
 		return cni_fail(CNI_ERR_CONFIG, NULL,
 				"bpf.pinDir must be an absolute path, not '%s'",
 				c->pin_dir);
+	if (parse_nics(bpf, c) ||
+	    parse_cidrs(bpf, "viaStack", &c->via_stack) ||
+	    parse_cidrs(bpf, "fastPath", &c->fast_path))
+		return -1;
+	if (json_array_size(c->via_stack) + json_array_size(c->fast_path) >
+	    META_STACK_MAX)
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"bpf.viaStack and bpf.fastPath: %d prefixes at most together",
+				META_STACK_MAX);
 	v = json_object_get(bpf, "registerPods");
 	if (v && !json_is_boolean(v))
 		return cni_fail(CNI_ERR_CONFIG, NULL,
@@ -140,6 +219,51 @@ static int parse_bpf(struct cni_conf *c)
 	if (v)
 		c->register_pods = json_is_true(v);
 	return 0;
+}
+
+/* One direction of runtimeConfig.bandwidth, as the bandwidth plugin reads it. */
+static int parse_rate(json_t *bw, const char *rkey, const char *bkey,
+		      unsigned long long *rate, unsigned long long *burst)
+{
+	json_t *r = json_object_get(bw, rkey), *b = json_object_get(bw, bkey);
+
+	*rate = *burst = 0;
+	if ((r && (!json_is_integer(r) || json_integer_value(r) < 0)) ||
+	    (b && (!json_is_integer(b) || json_integer_value(b) < 0)))
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"runtimeConfig.bandwidth: %s and %s must be integers >= 0 (bits/s, bits)",
+				rkey, bkey);
+	*rate = r ? json_integer_value(r) : 0;
+	*burst = b ? json_integer_value(b) : 0;
+	if (!*rate != !*burst)
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"runtimeConfig.bandwidth: %s and %s go together",
+				rkey, bkey);
+	/* The bucket is a u32 of bytes in the kernel. */
+	if (*burst / 8 >= 0xffffffffULL)
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"runtimeConfig.bandwidth: %s over 4 GB", bkey);
+	if (*rate && *rate < 8)
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"runtimeConfig.bandwidth: %s below one byte per second",
+				rkey);
+	return 0;
+}
+
+static int parse_bandwidth(struct cni_conf *c)
+{
+	json_t *bw = json_object_get(json_object_get(c->root, "runtimeConfig"),
+				     "bandwidth");
+
+	if (!bw)
+		return 0;
+	if (!json_is_object(bw))
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"runtimeConfig.bandwidth must be an object");
+	return parse_rate(bw, "ingressRate", "ingressBurst", &c->bw_in_rate,
+			  &c->bw_in_burst) ?:
+	       parse_rate(bw, "egressRate", "egressBurst", &c->bw_eg_rate,
+			  &c->bw_eg_burst);
 }
 
 static int parse_fields(struct cni_conf *c, enum cni_cmd cmd)
@@ -160,9 +284,21 @@ static int parse_fields(struct cni_conf *c, enum cni_cmd cmd)
 	    get_str(c->root, "", "type", true, &c->type))
 		return -1;
 
-	/* STATUS needs nothing else: it must not fail on an odd IPAM block. */
-	if (cmd == CMD_STATUS)
+	if (get_str(c->root, "", "logFile", false, &c->log_file))
+		return -1;
+
+	/*
+	 * STATUS needs nothing else: it must not fail on an odd IPAM block,
+	 * and asks the IPAM only when it can tell which one it is.
+	 */
+	if (cmd == CMD_STATUS) {
+		ipam = json_object_get(c->root, "ipam");
+		v = json_object_get(ipam, "type");
+		if (json_is_string(v) && *json_string_value(v) &&
+		    !strchr(json_string_value(v), '/'))
+			c->ipam_type = json_string_value(v);
 		return 0;
+	}
 
 	ipam = json_object_get(c->root, "ipam");
 	if (!json_is_object(ipam))
@@ -190,8 +326,29 @@ static int parse_fields(struct cni_conf *c, enum cni_cmd cmd)
 				"\"mtu\" must be an integer from 68 to 65535");
 	c->mtu = v ? json_integer_value(v) : 0;
 
-	if (parse_bpf(c))
+	if (parse_bpf(c) || parse_bandwidth(c))
 		return -1;
+
+	if (get_str(c->root, "", "stateDir", false, &c->state_dir))
+		return -1;
+	if (c->state_dir && c->state_dir[0] != '/')
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"stateDir must be an absolute path, not '%s'",
+				c->state_dir);
+
+	/*
+	 * ptp's ipMasq needs iptables rules of the plugin's own; meta leaves
+	 * NAT to the node (kube-proxy, ip-masq-agent, portmap). Refused, not
+	 * ignored: a pod that silently lacks its masquerade is worse.
+	 */
+	v = json_object_get(c->root, "ipMasq");
+	if (v && !json_is_boolean(v))
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"\"ipMasq\" must be true or false");
+	if (cmd == CMD_ADD &&
+	    (json_is_true(v) || json_object_get(c->root, "ipMasqBackend")))
+		return cni_fail(CNI_ERR_INCOMPATIBLE, NULL,
+				"ipMasq is not supported by meta: masquerade on the node (ip-masq-agent, an iptables/nft rule for the pod subnet); cni/README.md");
 
 	v = json_object_get(c->root, "prevResult");
 	if (v && !json_is_object(v))

@@ -3,10 +3,14 @@
  * The pod's meta pair, set up the way the reference ptp plugin sets up its
  * veth pair (README.md, "Devices and addressing"): the host end owns each
  * gateway as a /32 (/128) and routes the pod's address to the pod; the pod
- * reaches everything through the gateway.
+ * reaches everything through the gateway. All netlink goes through
+ * libmeta; its last error is what a failure reports (code 102).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,21 +42,147 @@ void link_host_name(const char *containerid, const char *ifname,
 	snprintf(name, 16, "meta%.11s", hex);
 }
 
-void link_alias(const struct cni_conf *conf, const char *containerid,
-		const char *ifname, char *buf, size_t len)
+int link_alias(const struct cni_conf *conf, const char *containerid,
+	       const char *ifname, char *buf, size_t len)
 {
-	snprintf(buf, len, "cni:%s:%s:%s", conf->name, containerid, ifname);
+	const struct cni_env *e = cni_env;
+	int n;
+
+	n = snprintf(buf, len, "cni:%s:%s:%s", conf->name, containerid, ifname);
+	if (n < 0 || (size_t)n >= len || n > 255) {
+		buf[0] = '\0';
+		return -1;
+	}
+	/* Kubernetes names cannot hold ':' or ' ': the alias stays parseable. */
+	if (e && *e->pod_ns && *e->pod_name &&
+	    n + 6 + strlen(e->pod_ns) + strlen(e->pod_name) <= 255)
+		snprintf(buf + n, len - n, " pod:%s/%s", e->pod_ns, e->pod_name);
+	return 0;
 }
 
-/* Records a refused netlink request: 102 with the kernel's own words. */
-static int nl_fail(int err, const char *fmt, const char *a, const char *b)
+int link_alias_parse(const char *alias, const char *network, char *cid,
+		     size_t cid_len, char *ifname, size_t ifname_len)
 {
-	char what[256];
+	size_t plen = strlen(network), clen, flen;
+	const char *rest, *colon, *end;
 
-	snprintf(what, sizeof(what), fmt, a, b);
-	return cni_fail(CNI_ERR_NETLINK, NULL, "%s: %s%s%s", what,
-			strerror(-err), *nl_extack() ? ": " : "", nl_extack());
+	if (strncmp(alias, "cni:", 4) || strncmp(alias + 4, network, plen) ||
+	    alias[4 + plen] != ':')
+		return -1;
+	rest = alias + 5 + plen;
+	end = strchrnul(rest, ' ');
+	colon = memchr(rest, ':', end - rest);
+	if (!colon || memchr(colon + 1, ':', end - colon - 1))
+		return -1;
+	clen = colon - rest;
+	flen = end - colon - 1;
+	if (!clen || clen >= cid_len || !flen || flen >= ifname_len)
+		return -1;
+	snprintf(cid, cid_len, "%.*s", (int)clen, rest);
+	snprintf(ifname, ifname_len, "%.*s", (int)flen, colon + 1);
+	return 0;
 }
+
+/* ---- netlink through libmeta --------------------------------------------- */
+
+int ns_nl_open(struct meta_nl **nlp, int netns_fd)
+{
+	int err;
+
+	if (netns_fd < 0)
+		return meta_nl_open(nlp);
+	err = meta_nl_open_netns(nlp, netns_fd);
+	if (err == -ENOTRECOVERABLE) {
+		/* Carrying on in the pod's namespace would do damage. */
+		cni_log("%s", meta_last_error());
+		abort();
+	}
+	return err;
+}
+
+int nl_fail(const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return cni_fail(CNI_ERR_NETLINK, NULL, "%s: %s", what,
+			meta_last_error());
+}
+
+struct addr_find {
+	int ifindex, family, prefix;
+	const struct in6_addr *addr;
+	bool found;
+};
+
+static int addr_find_cb(const struct meta_addr *a, void *arg)
+{
+	struct addr_find *f = arg;
+
+	if (a->ifindex == f->ifindex && a->family == f->family &&
+	    (int)a->prefixlen == f->prefix &&
+	    !memcmp(a->addr, f->addr, f->family == AF_INET ? 4 : 16))
+		f->found = true;
+	return 0;
+}
+
+int nl_addr_has(struct meta_nl *nl, int ifindex, int family,
+		const struct in6_addr *addr, int prefix)
+{
+	struct addr_find f = { ifindex, family, prefix, addr, false };
+
+	if (meta_addr_dump(nl, family, addr_find_cb, &f))
+		return nl_fail("list addresses");
+	return f.found;
+}
+
+struct route_find {
+	const struct meta_route *want;
+	long priority;
+	bool found;
+};
+
+static int route_find_cb(const struct meta_route *r, void *arg)
+{
+	struct route_find *f = arg;
+	const struct meta_route *w = f->want;
+	int n = w->family == AF_INET ? 4 : 16;
+
+	if (r->family != w->family || r->oif != w->oif ||
+	    r->dst_len != w->dst_len || r->table != w->table ||
+	    memcmp(r->dst, w->dst, n) ||
+	    (w->has & META_ROUTE_HAS_GW) != (r->has & META_ROUTE_HAS_GW) ||
+	    ((w->has & META_ROUTE_HAS_GW) && memcmp(r->gw, w->gw, n)) ||
+	    (f->priority >= 0 && r->priority != (unsigned long)f->priority))
+		return 0;
+	f->found = true;
+	return 0;
+}
+
+int nl_route_has(struct meta_nl *nl, int ifindex, int family,
+		 const struct in6_addr *dst, int dst_len,
+		 const struct in6_addr *gw, long table, long priority)
+{
+	struct meta_route w = {
+		.family = family, .oif = ifindex, .dst_len = dst_len,
+		.table = table > 0 ? table : RT_TABLE_MAIN,
+	};
+	struct route_find f = { &w, priority, false };
+
+	memcpy(w.dst, dst, 16);
+	if (gw) {
+		memcpy(w.gw, gw, 16);
+		w.has |= META_ROUTE_HAS_GW;
+	}
+	if (meta_route_dump(nl, family, route_find_cb, &f))
+		return nl_fail("list routes");
+	return f.found;
+}
+
+/* ---- namespaces and the pair --------------------------------------------- */
 
 int link_netns_open(const char *path)
 {
@@ -77,26 +207,26 @@ int link_netns_open(const char *path)
 
 int link_check_ifname(int netns_fd, const char *ifname)
 {
-	struct nl_link l;
+	struct meta_link l;
 	struct meta_nl *nl;
 	int err;
 
-	err = nl_open(&nl, netns_fd);
+	err = ns_nl_open(&nl, netns_fd);
 	if (err)
 		return cni_fail(CNI_ERR_NETNS, NULL,
 				"netlink socket in CNI_NETNS: %s", strerror(-err));
-	err = nl_link_get(nl, ifname, &l);
+	err = meta_link_get(nl, ifname, &l);
 	meta_nl_close(nl);
 	if (!err)
 		return cni_fail(CNI_ERR_IFNAME_EXISTS, NULL,
 				"a device named %s already exists in CNI_NETNS",
 				ifname);
 	if (err != -ENODEV)
-		return nl_fail(err, "look up %s%s in CNI_NETNS", ifname, "");
+		return nl_fail("CNI_NETNS");
 	return 0;
 }
 
-static void iface_fill(struct cni_iface *f, const struct nl_link *l,
+static void iface_fill(struct cni_iface *f, const struct meta_link *l,
 		       const char *name, const char *sandbox)
 {
 	f->name = name;
@@ -107,24 +237,25 @@ static void iface_fill(struct cni_iface *f, const struct nl_link *l,
 	 * l3 ends report 00:00:00:00:00:00: podman (containers/common)
 	 * refuses a result whose interface has no "mac" at all.
 	 */
-	if (l->mac_len == 6)
+	if (l->addr_len == 6)
 		snprintf(f->mac, sizeof(f->mac),
-			 "%02x:%02x:%02x:%02x:%02x:%02x", l->mac[0], l->mac[1],
-			 l->mac[2], l->mac[3], l->mac[4], l->mac[5]);
+			 "%02x:%02x:%02x:%02x:%02x:%02x", l->addr[0],
+			 l->addr[1], l->addr[2], l->addr[3], l->addr[4],
+			 l->addr[5]);
 }
 
 int link_create(struct link_state *st, const struct cni_conf *conf,
 		const struct cni_env *env)
 {
 	struct meta_pair_opts o;
-	struct nl_link host, pod;
+	struct meta_link host, pod;
 	struct meta_nl *nl;
 	int err;
 
 	link_host_name(env->containerid, env->ifname, st->host);
 	err = meta_nl_open(&nl);
 	if (err)
-		return cni_fail(CNI_ERR_NETLINK, NULL, "%s", meta_last_error());
+		return nl_fail("netlink");
 	meta_pair_opts_init(&o);
 	o.name = st->host;
 	o.peer_name = env->ifname;
@@ -141,23 +272,23 @@ int link_create(struct link_state *st, const struct cni_conf *conf,
 	if (err == -EEXIST && link_check_ifname(st->netns_fd, env->ifname))
 		goto out;
 	if (err) {
-		cni_fail(CNI_ERR_NETLINK, NULL, "%s", meta_last_error());
+		nl_fail("the pair");
 		goto out;
 	}
 	st->created = true;
 
 	/* What the result reports: index, MAC, MTU of both ends. */
-	err = nl_link_get(nl, st->host, &host);
+	err = meta_link_get(nl, st->host, &host);
 	meta_nl_close(nl);
 	if (err)
-		return nl_fail(err, "look up %s%s", st->host, "");
-	err = nl_open(&nl, st->netns_fd);
+		return nl_fail("the host end");
+	err = ns_nl_open(&nl, st->netns_fd);
 	if (!err) {
-		err = nl_link_get(nl, env->ifname, &pod);
+		err = meta_link_get(nl, env->ifname, &pod);
 		meta_nl_close(nl);
 	}
 	if (err)
-		return nl_fail(err, "look up %s%s in CNI_NETNS", env->ifname, "");
+		return nl_fail("the pod end in CNI_NETNS");
 	st->host_ifindex = host.ifindex;
 	iface_fill(&st->ifaces[0], &host, st->host, NULL);
 	iface_fill(&st->ifaces[1], &pod, env->ifname, env->netns);
@@ -167,21 +298,65 @@ out:
 	return -1;
 }
 
-/* Writes "1" unless it is already: /proc/sys may be read-only when it is. */
-static int sysctl_on(const char *path)
-{
-	char c = 0;
-	int fd, ret = 0;
+/* ---- sysctls -------------------------------------------------------------- */
 
-	fd = open(path, O_RDWR | O_CLOEXEC);
+/*
+ * Sets PATH to VALUE unless it already is: containerised installers see a
+ * read-only /proc/sys, which is fine as long as nothing must change.
+ * 0, or a negative errno.
+ */
+static int sysctl_set(const char *path, const char *value)
+{
+	size_t len = strlen(value);
+	char cur[32];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (read(fd, &c, 1) != 1 || c != '1') {
-		if (pwrite(fd, "1", 1, 0) != 1)
-			ret = -errno;
-	}
+	n = read(fd, cur, sizeof(cur) - 1);
 	close(fd);
-	return ret;
+	if (n < 0)
+		return -errno;
+	cur[n] = '\0';
+	cur[strcspn(cur, "\n")] = '\0';
+	if (!strcmp(cur, value))
+		return 0;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, len);
+	close(fd);
+	if (n != (ssize_t)len)
+		return n < 0 ? -errno : -EIO;
+	return 0;
+}
+
+/*
+ * The same in the namespace of netns_fd: /proc/sys/net shows the
+ * namespace of whoever opens it.
+ */
+static int sysctl_set_in(int netns_fd, const char *path, const char *value)
+{
+	int self, err;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	if (setns(netns_fd, CLONE_NEWNET) < 0) {
+		err = -errno;
+		close(self);
+		return err;
+	}
+	err = sysctl_set(path, value);
+	if (setns(self, CLONE_NEWNET) < 0) {
+		cni_log("cannot return to the original network namespace: %s",
+			strerror(errno));
+		abort();
+	}
+	close(self);
+	return err;
 }
 
 static int forwarding_on(const struct cni_ip *ips, int nips)
@@ -195,59 +370,147 @@ static int forwarding_on(const struct cni_ip *ips, int nips)
 		v6 |= ips[i].family == AF_INET6;
 	}
 	path = "/proc/sys/net/ipv4/ip_forward";
-	if (v4 && (err = sysctl_on(path)))
+	if (v4 && (err = sysctl_set(path, "1")))
 		return cni_fail(CNI_ERR_INTERNAL, NULL, "%s: %s", path,
 				strerror(-err));
 	path = "/proc/sys/net/ipv6/conf/all/forwarding";
-	if (v6 && (err = sysctl_on(path)))
+	if (v6 && (err = sysctl_set(path, "1")))
 		return cni_fail(CNI_ERR_INTERNAL, NULL, "%s: %s", path,
 				strerror(-err));
 	return 0;
 }
 
-/* IPAM's routes in the pod, via the gateway of their family by default. */
+/*
+ * What ptp sets besides addresses: no router advertisements accepted on
+ * the host end (an l2 pod could otherwise inject routes into the node),
+ * and, for IPv6 pods, IPv6 enabled on the pod's lo and interface (a netns
+ * may be created with it disabled) with keep_addr_on_down.
+ */
+static int link_sysctls(const struct link_state *st, const char *ifname,
+			const struct cni_ip *ips, int nips)
+{
+	const char *const pod[][2] = {
+		{ "lo", "disable_ipv6" }, { ifname, "disable_ipv6" },
+		{ ifname, "keep_addr_on_down" },
+	};
+	char path[128];
+	bool v6 = false;
+	size_t j;
+	int i, err;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra",
+		 st->host);
+	err = sysctl_set(path, "0");
+	/* No IPv6 in this kernel: nothing to accept. */
+	if (err && err != -ENOENT)
+		cni_log("warning: %s: %s", path, strerror(-err));
+
+	for (i = 0; i < nips; i++)
+		v6 |= ips[i].family == AF_INET6;
+	for (j = 0; v6 && j < ARRAY_SIZE(pod); j++) {
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s",
+			 pod[j][0], pod[j][1]);
+		err = sysctl_set_in(st->netns_fd, path,
+				    strcmp(pod[j][1], "disable_ipv6") ? "1" : "0");
+		if (err)
+			return cni_fail(CNI_ERR_INTERNAL, NULL,
+					"%s in the pod: %s", path, strerror(-err));
+	}
+	return 0;
+}
+
+/* ---- addresses and routes ------------------------------------------------- */
+
+static void route_from(struct meta_route *r, const struct cni_route *c,
+		       const struct in6_addr *gw, int oif)
+{
+	memset(r, 0, sizeof(*r));
+	r->family = c->family;
+	r->oif = oif;
+	r->dst_len = c->prefix;
+	memcpy(r->dst, &c->dst, 16);
+	if (gw) {
+		memcpy(r->gw, gw, 16);
+		r->has |= META_ROUTE_HAS_GW;
+	}
+	if (c->priority >= 0) {
+		r->priority = c->priority;
+		r->has |= META_ROUTE_HAS_PRIO;
+	}
+	if (c->mtu >= 0) {
+		r->mtu = c->mtu;
+		r->has |= META_ROUTE_HAS_MTU;
+	}
+	if (c->advmss >= 0) {
+		r->advmss = c->advmss;
+		r->has |= META_ROUTE_HAS_ADVMSS;
+	}
+	r->table = c->table >= 0 ? c->table : 0;
+	r->scope = c->scope >= 0 ? c->scope : RT_SCOPE_UNIVERSE;
+}
+
+/*
+ * The gateway a route without "gw" takes in the pod: the first address of
+ * its family's, as ptp's. NULL when the pod has no address of that family.
+ */
+const struct in6_addr *family_gw(const struct cni_ip *ips, int nips, int fam)
+{
+	int j;
+
+	for (j = 0; j < nips; j++)
+		if (ips[j].family == fam)
+			return &ips[j].gw;
+	return NULL;
+}
+
+/*
+ * IPAM's routes in the pod, with every field CNI 1.1 gives them. A route
+ * that is already there (the subnet route, say) is fine when it is the
+ * same one; one that differs fails ADD rather than be listed in the result
+ * without being what it says.
+ */
 static int pod_routes(struct meta_nl *pod, int ifindex,
 		      const struct cni_ip *ips, int nips, json_t *routes)
 {
 	const struct in6_addr *gw;
-	struct in6_addr rgw;
-	struct cni_ip dst;
-	json_t *r, *v;
+	struct meta_route mr;
+	struct cni_route r;
+	json_t *j;
 	size_t i;
-	int j, fam, err;
+	int err;
 
-	json_array_foreach(routes, i, r) {
-		v = json_object_get(r, "dst");
-		if (!json_is_string(v) ||
-		    ip_parse_cidr(json_string_value(v), &dst) < 0)
-			return cni_fail(CNI_ERR_CONFIG, "ipam",
-					"IPAM route %zu has no valid \"dst\"", i);
-		gw = NULL;
-		v = json_object_get(r, "gw");
-		if (json_is_string(v) && *json_string_value(v)) {
-			if (ip_parse_addr(json_string_value(v), &fam, &rgw) < 0 ||
-			    fam != dst.family)
-				return cni_fail(CNI_ERR_CONFIG, "ipam",
-						"IPAM route %zu: bad \"gw\"", i);
-			gw = &rgw;
+	json_array_foreach(routes, i, j) {
+		if (route_parse(j, i, "ipam", &r))
+			return -1;
+		gw = r.has_gw ? &r.gw : family_gw(ips, nips, r.family);
+		route_from(&mr, &r, gw, ifindex);
+		err = meta_route_add(pod, &mr);
+		if (err == -EEXIST) {
+			err = nl_route_has(pod, ifindex, r.family, &r.dst,
+					   r.prefix, gw, r.table, r.priority);
+			if (err < 0)
+				return -1;
+			if (err == 1)
+				continue;
+			return cni_fail(CNI_ERR_NETLINK, "ipam",
+					"IPAM route %s: the pod already has another route to it",
+					r.text);
 		}
-		for (j = 0; !gw && j < nips; j++)
-			if (ips[j].family == dst.family)
-				gw = &ips[j].gw;
-		if (!gw) {
-			cni_log("IPAM route %s has no gateway of its family, skipped",
-				json_string_value(json_object_get(r, "dst")));
-			continue;
-		}
-		ip_network(&dst, &dst.addr);
-		err = nl_route_add(pod, ifindex, dst.family, &dst.addr,
-				   dst.prefix, gw, NULL, RT_SCOPE_UNIVERSE);
-		if (err && err != -EEXIST)
-			return nl_fail(err, "route %s in the pod%s",
-				       json_string_value(json_object_get(r, "dst")),
-				       "");
+		if (err)
+			return nl_fail("IPAM route %s in the pod", r.text);
 	}
 	return 0;
+}
+
+static void route_init(struct meta_route *r, int family, int oif,
+		       const struct in6_addr *dst, int dst_len, int scope)
+{
+	memset(r, 0, sizeof(*r));
+	r->family = family;
+	r->oif = oif;
+	r->dst_len = dst_len;
+	memcpy(r->dst, dst, 16);
+	r->scope = scope;
 }
 
 static int configure_ip(struct meta_nl *host, struct meta_nl *pod,
@@ -256,39 +519,94 @@ static int configure_ip(struct meta_nl *host, struct meta_nl *pod,
 {
 	int full = ip->family == AF_INET ? 32 : 128, err;
 	char a[INET6_ADDRSTRLEN];
-	struct in6_addr net;
+	struct meta_route r;
+	struct meta_addr ma;
 
 	ip_format(ip->family, &ip->addr, a, sizeof(a));
 	/* Several pods share the gateway address: one per host end. */
-	err = nl_addr_add(host, host_ifindex, ip->family, &ip->gw, full);
+	memset(&ma, 0, sizeof(ma));
+	ma.family = ip->family;
+	ma.ifindex = host_ifindex;
+	ma.prefixlen = full;
+	memcpy(ma.addr, &ip->gw, 16);
+	/*
+	 * No prefix route (the pod routes its subnet via the gateway, as
+	 * ptp does). No DAD: nobody else can have the address on a
+	 * point-to-point pair, and a tentative address would delay traffic.
+	 */
+	ma.flags = IFA_F_NOPREFIXROUTE | IFA_F_NODAD;
+	err = meta_addr_add(host, &ma);
 	if (err && err != -EEXIST)
-		return nl_fail(err, "gateway address on the host end for %s%s",
-			       a, "");
+		return nl_fail("gateway address on the host end for %s", a);
+
 	/* Scope host, as ptp's: the pod is "here", behind the host end. */
-	err = nl_route_add(host, host_ifindex, ip->family, &ip->addr, full,
-			   NULL, NULL, RT_SCOPE_HOST);
+	route_init(&r, ip->family, host_ifindex, &ip->addr, full, RT_SCOPE_HOST);
+	err = meta_route_add(host, &r);
 	if (err)
-		return nl_fail(err, "host route to %s%s", a,
+		return nl_fail("host route to %s%s", a,
 			       err == -EEXIST ? " (another pod has it?)" : "");
 
-	err = nl_addr_add(pod, pod_ifindex, ip->family, &ip->addr, ip->prefix);
+	ma.ifindex = pod_ifindex;
+	ma.prefixlen = ip->prefix;
+	memcpy(ma.addr, &ip->addr, 16);
+	err = meta_addr_add(pod, &ma);
 	if (err)
-		return nl_fail(err, "address %s in the pod%s", a, "");
+		return nl_fail("address %s in the pod", a);
+
 	/* The pod's own address as source, as ptp sets them. */
-	err = nl_route_add(pod, pod_ifindex, ip->family, &ip->gw, full, NULL,
-			   &ip->addr, RT_SCOPE_LINK);
+	route_init(&r, ip->family, pod_ifindex, &ip->gw, full, RT_SCOPE_LINK);
+	memcpy(r.src, &ip->addr, 16);
+	r.has = META_ROUTE_HAS_SRC;
+	err = meta_route_add(pod, &r);
 	if (err && err != -EEXIST)
-		return nl_fail(err, "route to the gateway of %s in the pod%s",
-			       a, "");
+		return nl_fail("route to the gateway of %s in the pod", a);
 	if (ip->prefix < full) {
+		struct in6_addr net;
+
 		ip_network(ip, &net);
-		err = nl_route_add(pod, pod_ifindex, ip->family, &net,
-				   ip->prefix, &ip->gw, &ip->addr,
-				   RT_SCOPE_UNIVERSE);
+		r.dst_len = ip->prefix;
+		memcpy(r.dst, &net, 16);
+		memcpy(r.gw, &ip->gw, 16);
+		r.has |= META_ROUTE_HAS_GW;
+		r.scope = RT_SCOPE_UNIVERSE;
+		err = meta_route_add(pod, &r);
 		if (err && err != -EEXIST)
-			return nl_fail(err, "subnet route of %s in the pod%s",
-				       a, "");
+			return nl_fail("subnet route of %s in the pod", a);
 	}
+	return 0;
+}
+
+/*
+ * The bandwidth capability, as the reference bandwidth plugin reads it
+ * (bits/s, bits; 25 ms of queue on top of the bucket), on the pair
+ * itself: what the pod receives is shaped by a tbf on the host end, what
+ * it sends by one on the pod end, ahead of the meta device's programs.
+ */
+#define BW_LATENCY_US	25000ULL
+
+static int tbf(struct meta_nl *nl, int ifindex, unsigned long long rate_bits,
+	       unsigned long long burst_bits, const char *what)
+{
+	unsigned long long rate = rate_bits / 8, burst = burst_bits / 8;
+	unsigned long long limit = rate * BW_LATENCY_US / 1000000 + burst;
+
+	if (meta_qdisc_tbf(nl, ifindex, rate, burst,
+			   limit < 0xffffffffULL ? limit : 0xffffffffULL))
+		return nl_fail("bandwidth: %s", what);
+	return 0;
+}
+
+static int bandwidth(const struct cni_conf *conf, struct meta_nl *host,
+		     int host_ifindex, struct meta_nl *pod, int pod_ifindex)
+{
+	if (conf->bw_in_rate &&
+	    tbf(host, host_ifindex, conf->bw_in_rate, conf->bw_in_burst,
+		"ingress on the host end"))
+		return -1;
+	if (conf->bw_eg_rate &&
+	    tbf(pod, pod_ifindex, conf->bw_eg_rate, conf->bw_eg_burst,
+		"egress on the pod end"))
+		return -1;
 	return 0;
 }
 
@@ -297,30 +615,34 @@ int link_configure(struct link_state *st, const struct cni_conf *conf,
 		   int nips, json_t *routes)
 {
 	struct meta_nl *host = NULL, *pod = NULL;
-	struct nl_link pl;
-	char alias[256];
-	int err, i, ret = -1;
+	struct meta_link pl;
+	char alias[512];
+	int i, ret = -1;
 
-	if ((err = nl_open(&host, -1)) || (err = nl_open(&pod, st->netns_fd))) {
-		cni_fail(CNI_ERR_NETLINK, NULL, "netlink socket: %s",
-			 strerror(-err));
+	if (ns_nl_open(&host, -1) || ns_nl_open(&pod, st->netns_fd)) {
+		nl_fail("netlink");
 		goto out;
 	}
-	link_alias(conf, env->containerid, env->ifname, alias, sizeof(alias));
-	if ((err = nl_link_set_alias(host, st->host_ifindex, alias))) {
-		nl_fail(err, "alias of %s%s", st->host, "");
+	if (!link_alias(conf, env->containerid, env->ifname, alias,
+			sizeof(alias)) &&
+	    meta_link_set_alias(host, st->host_ifindex, alias)) {
+		nl_fail("alias of %s", st->host);
 		goto out;
 	}
-	if ((err = nl_link_get(pod, env->ifname, &pl))) {
-		nl_fail(err, "look up %s%s in the pod", env->ifname, "");
+	if (meta_link_get(pod, env->ifname, &pl)) {
+		nl_fail("%s in the pod", env->ifname);
 		goto out;
 	}
+	if (link_sysctls(st, env->ifname, ips, nips))
+		goto out;
 	/* Routes need their device up. */
-	if ((err = nl_link_up(host, st->host_ifindex)) ||
-	    (err = nl_link_up(pod, pl.ifindex))) {
-		nl_fail(err, "set %s/%s up", st->host, env->ifname);
+	if (meta_link_set_up(host, st->host_ifindex) ||
+	    meta_link_set_up(pod, pl.ifindex)) {
+		nl_fail("set %s/%s up", st->host, env->ifname);
 		goto out;
 	}
+	if (bandwidth(conf, host, st->host_ifindex, pod, pl.ifindex))
+		goto out;
 	for (i = 0; i < nips; i++)
 		if (configure_ip(host, pod, st->host_ifindex, pl.ifindex,
 				 &ips[i]))
@@ -342,7 +664,7 @@ int link_delete(const char *name)
 
 	err = meta_nl_open(&mnl);
 	if (err)
-		return cni_fail(CNI_ERR_NETLINK, NULL, "%s", meta_last_error());
+		return nl_fail("netlink");
 	err = meta_pair_delete(mnl, name);
 	meta_nl_close(mnl);
 	if (err == -ENODEV)
@@ -355,4 +677,23 @@ int link_delete(const char *name)
 	if (err)
 		return cni_fail(CNI_ERR_NETLINK, NULL, "%s", meta_last_error());
 	return 0;
+}
+
+int link_is_meta(const char *name, int *ifindex)
+{
+	struct meta_link l;
+	struct meta_nl *nl;
+	int err;
+
+	if (meta_nl_open(&nl))
+		return nl_fail("netlink");
+	err = meta_link_get(nl, name, &l);
+	meta_nl_close(nl);
+	if (err == -ENODEV)
+		return 0;
+	if (err)
+		return nl_fail("look up %s", name);
+	if (ifindex)
+		*ifindex = l.ifindex;
+	return !strcmp(l.kind, "meta");
 }

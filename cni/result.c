@@ -73,18 +73,6 @@ void ip_network(const struct cni_ip *ip, struct in6_addr *net)
 	}
 }
 
-void ip_default_gw(struct cni_ip *ip)
-{
-	int i = (ip->family == AF_INET ? 4 : 16) - 1;
-
-	if (ip->has_gw)
-		return;
-	/* The subnet's address, plus one. */
-	ip_network(ip, &ip->gw);
-	for (; i >= 0 && ++ip->gw.s6_addr[i] == 0; i--)
-		;
-}
-
 int result_parse_ips(json_t *result, struct cni_ip *ips, int *nips)
 {
 	json_t *list = json_object_get(result, "ips"), *e, *v;
@@ -121,9 +109,85 @@ int result_parse_ips(json_t *result, struct cni_ip *ips, int *nips)
 		v = json_object_get(e, "interface");
 		if (json_is_integer(v))
 			ip->iface = json_integer_value(v);
-		ip_default_gw(ip);
 		(*nips)++;
 	}
+	return 0;
+}
+
+int ips_check_gateways(const struct cni_ip *ips, int nips)
+{
+	char a[INET6_ADDRSTRLEN];
+	int i;
+
+	for (i = 0; i < nips; i++) {
+		ip_format(ips[i].family, &ips[i].addr, a, sizeof(a));
+		if (!ips[i].has_gw)
+			return cni_fail(CNI_ERR_CONFIG, "ipam",
+					"IPAM gave %s/%d no gateway: the pod routes through one (set ipam's \"gateway\"; host-local's default is the subnet's first address)",
+					a, ips[i].prefix);
+		if (!memcmp(&ips[i].gw, &ips[i].addr, sizeof(ips[i].gw)))
+			return cni_fail(CNI_ERR_CONFIG, "ipam",
+					"IPAM gave %s/%d itself as its gateway",
+					a, ips[i].prefix);
+	}
+	return 0;
+}
+
+/* An optional integer member from MIN to MAX; -1 if absent. */
+static int route_int(json_t *r, const char *key, long min, long max,
+		     long *out)
+{
+	json_t *v = json_object_get(r, key);
+
+	*out = -1;
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max)
+		return -1;
+	*out = json_integer_value(v);
+	return 0;
+}
+
+int route_parse(json_t *r, size_t i, const char *details,
+		struct cni_route *rt)
+{
+	const char *what = details ? "IPAM" : "prevResult";
+	struct cni_ip dst;
+	json_t *v;
+	int fam;
+
+	memset(rt, 0, sizeof(*rt));
+	v = json_object_get(r, "dst");
+	if (!json_is_string(v) || ip_parse_cidr(json_string_value(v), &dst) < 0)
+		return cni_fail(CNI_ERR_CONFIG, details,
+				"%s route %zu has no valid \"dst\"", what, i);
+	rt->text = json_string_value(v);
+	rt->family = dst.family;
+	rt->prefix = dst.prefix;
+	ip_network(&dst, &rt->dst);
+	v = json_object_get(r, "gw");
+	if (json_is_string(v) && *json_string_value(v)) {
+		if (ip_parse_addr(json_string_value(v), &fam, &rt->gw) < 0 ||
+		    fam != rt->family)
+			return cni_fail(CNI_ERR_CONFIG, details,
+					"%s route %s: \"gw\" is not an address of its family",
+					what, rt->text);
+		rt->has_gw = true;
+	} else if (v && !json_is_null(v) && !json_is_string(v)) {
+		return cni_fail(CNI_ERR_CONFIG, details,
+				"%s route %s: \"gw\" must be a string", what,
+				rt->text);
+	}
+	/* Ranges of the kernel's fields (table 0 is "unspecified": main). */
+	if (route_int(r, "priority", 0, 0xffffffffL, &rt->priority) ||
+	    route_int(r, "table", 0, 0xffffffffL, &rt->table) ||
+	    route_int(r, "scope", 0, 255, &rt->scope) ||
+	    route_int(r, "mtu", 0, 0xffffffffL, &rt->mtu) ||
+	    route_int(r, "advmss", 0, 0xffffffffL, &rt->advmss))
+		return cni_fail(CNI_ERR_CONFIG, details,
+				"%s route %s: priority, table, mtu, advmss must be integers >= 0, scope 0 to 255",
+				what, rt->text);
 	return 0;
 }
 
@@ -197,8 +261,16 @@ int result_print(json_t *j)
 
 void result_print_error(const char *version)
 {
-	json_t *e;
+	json_t *e, *utf8;
+	char *c;
 
+	/* JSON strings are UTF-8; a path in a message may not be. */
+	utf8 = json_string(cni_err.msg);
+	if (!utf8)
+		for (c = cni_err.msg; *c; c++)
+			if (*c & 0x80)
+				*c = '?';
+	json_decref(utf8);
 	e = json_pack("{s:s, s:i, s:s}", "cniVersion",
 		      version ? version : CNI_VERSION_LATEST,
 		      "code", cni_err.code, "msg", cni_err.msg);

@@ -89,4 +89,62 @@ struct meta_mark {
  */
 #define META_MAP_COUNT		"meta_count"
 
+/*
+ * The connections netfilter must see (kube-proxy's Service DNAT, hostPort
+ * and NodePort DNAT, masquerading) are kept on the host stack by the fast
+ * path programs (host_routing, nic_ingress, same_node) with three maps,
+ * filled by user space (meta_stack_cfg) and by the programs (the others).
+ * progs/meta_stack.h says how they are used.
+ *
+ * meta_stack_cfg: BPF_MAP_TYPE_ARRAY of one entry, key __u32 0: up to
+ * META_STACK_MAX destination prefixes, longest match wins; via_stack 1
+ * sends a pod's traffic to them through the stack (Service CIDRs; 0.0.0.0/0
+ * when pods are masqueraded to the outside), 0 keeps the fast path (the
+ * pod CIDR, as an exception to a shorter prefix).
+ */
+#define META_MAP_STACK_CFG	"meta_stack_cfg"
+#define META_STACK_MAX		8
+struct meta_stack_net {
+	__u32 addr[4];		/* the network, IPv4 mapped as in meta_pods */
+	__u32 mask[4];		/* its prefix as a mask, network byte order */
+	__u8 prefixlen;		/* 0..128 (IPv4: 96 + its length) */
+	__u8 via_stack;
+	__u8 v4;		/* an IPv4 prefix: addr[3]/mask[3] are all of it */
+	__u8 pad;
+};
+
+struct meta_stack_cfg {
+	__u32 n;		/* entries in use, from nets[0] */
+	__u32 pad;
+	struct meta_stack_net nets[META_STACK_MAX];
+};
+
+/*
+ * meta_flows: BPF_MAP_TYPE_LRU_HASH, key struct meta_flow_key, value __u8:
+ * the pod endpoints (pod address, its port, protocol) whose connections go
+ * through the stack in both directions. Added by host_routing when it
+ * hands a packet to the stack for meta_stack_cfg (the reply must come back
+ * through conntrack), and by stack_flows for what the stack delivers into
+ * a pod (a DNATed hostPort/NodePort request: the reply must leave the same
+ * way). Port 0 for protocols without ports and non-first fragments.
+ */
+#define META_MAP_FLOWS		"meta_flows"
+#define META_FLOWS_MAX		65536
+struct meta_flow_key {
+	__u8 addr[16];		/* the pod's address, IPv4 mapped */
+	__u16 port;		/* the pod's port, network byte order */
+	__u8 proto;		/* IPPROTO_* */
+	__u8 pad;
+};
+
+/*
+ * meta_stack_pods: BPF_MAP_TYPE_ARRAY of META_STACK_PODS __u32, indexed by
+ * the low 16 bits of a pod's address: non-zero once meta_flows may hold an
+ * entry of that pod, so that the fast path looks meta_flows up only for
+ * pods that have such connections (an array look-up is inlined, a hash
+ * look-up is not). Two pods sharing a slot only cost a look-up.
+ */
+#define META_MAP_STACK_PODS	"meta_stack_pods"
+#define META_STACK_PODS		65536
+
 #endif /* META_MAPS_H */

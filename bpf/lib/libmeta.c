@@ -23,9 +23,12 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
 #include <linux/netlink.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 
 #include "libmeta.h"
@@ -34,7 +37,7 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 
-/* A reply with every attribute of a device fits; dumps are not used. */
+/* A reply with every attribute of a device fits, and a dump batch. */
 #define META_NL_BUF	32768
 #define META_ETH_ALEN	6
 
@@ -275,6 +278,7 @@ static int meta_nl_talk(struct meta_nl *nl, struct nlmsghdr *req,
 {
 	int ret, len, cb_err = 0;
 	struct nlmsghdr *nlh;
+	bool intr = false;
 
 	req->nlmsg_seq = ++nl->seq;
 	req->nlmsg_flags |= NLM_F_ACK;
@@ -296,12 +300,20 @@ static int meta_nl_talk(struct meta_nl *nl, struct nlmsghdr *req,
 			if (nlh->nlmsg_seq != req->nlmsg_seq ||
 			    (nlh->nlmsg_pid && nlh->nlmsg_pid != nl->portid))
 				continue;
+			/*
+			 * The table changed while the kernel was dumping it:
+			 * what came is not a consistent view. Read on to the
+			 * end (the socket must be drained), then say so.
+			 */
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = true;
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				ret = meta_nl_parse_err(nlh);
-				return ret ? ret : cb_err;
+				return ret ? ret : cb_err ? cb_err :
+				       intr ? -EINTR : 0;
 			}
 			if (nlh->nlmsg_type == NLMSG_DONE)
-				return cb_err;
+				return cb_err ? cb_err : intr ? -EINTR : 0;
 			if (cb && !cb_err)
 				cb_err = cb(nlh, arg);
 		}
@@ -383,6 +395,498 @@ static void meta_put_u32_opt(struct nlmsghdr *nlh, int type, int val)
 {
 	if (val != META_UNSET)
 		mnl_attr_put_u32(nlh, type, val);
+}
+
+/* ---- links, addresses and routes of any kind ------------------------------ */
+
+/*
+ * A dump, collected whole: parse() turns each reply message into one
+ * element of SIZE bytes (1: keep it, 0: not one of ours, <0: error).
+ */
+struct meta_dump {
+	size_t size;
+	int (*parse)(const struct nlmsghdr *nlh, void *elem);
+	char *elems;
+	size_t n, cap;
+};
+
+static int meta_dump_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct meta_dump *d = arg;
+	size_t cap;
+	char *e;
+	int ret;
+
+	if (d->n == d->cap) {
+		cap = d->cap ? d->cap * 2 : 16;
+		e = realloc(d->elems, cap * d->size);
+		if (!e)
+			return -ENOMEM;
+		d->elems = e;
+		d->cap = cap;
+	}
+	memset(d->elems + d->n * d->size, 0, d->size);
+	ret = d->parse(nlh, d->elems + d->n * d->size);
+	if (ret > 0)
+		d->n++;
+	return ret < 0 ? ret : 0;
+}
+
+/* Kernels restart an interrupted dump quickly; a table that keeps
+ * changing under us for this long is reported, not waited for. */
+#define META_DUMP_TRIES	10
+
+static int meta_dump_run(struct meta_nl *nl, struct nlmsghdr *req,
+			 struct meta_dump *d, const char *what)
+{
+	int err = -EINTR, i;
+
+	for (i = 0; i < META_DUMP_TRIES && err == -EINTR; i++) {
+		d->n = 0;
+		err = meta_nl_talk(nl, req, meta_dump_cb, d);
+	}
+	if (err == -EINTR)
+		return meta_fail_hint(-EAGAIN,
+				      "the table kept changing while it was dumped",
+				      "dump %s", what);
+	if (err)
+		return meta_fail(err, "dump %s", what);
+	return 0;
+}
+
+static struct nlmsghdr *meta_req(void *buf, int type, int flags)
+{
+	struct nlmsghdr *nlh;
+
+	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	return nlh;
+}
+
+static int meta_linkinfo_kind_cb(const struct nlattr *attr, void *arg)
+{
+	struct meta_link *l = arg;
+
+	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
+	    mnl_attr_validate(attr, MNL_TYPE_STRING) >= 0)
+		snprintf(l->kind, sizeof(l->kind), "%.*s",
+			 (int)strnlen(mnl_attr_get_payload(attr),
+				      mnl_attr_get_payload_len(attr)),
+			 (const char *)mnl_attr_get_payload(attr));
+	return MNL_CB_OK;
+}
+
+static int meta_plain_link_cb(const struct nlattr *attr, void *arg)
+{
+	struct meta_link *l = arg;
+	size_t len = mnl_attr_get_payload_len(attr);
+	const char *p = mnl_attr_get_payload(attr);
+
+	switch (mnl_attr_get_type(attr)) {
+	case IFLA_IFNAME:
+		snprintf(l->name, sizeof(l->name), "%.*s",
+			 (int)strnlen(p, len), p);
+		break;
+	case IFLA_IFALIAS:
+		snprintf(l->alias, sizeof(l->alias), "%.*s",
+			 (int)strnlen(p, len), p);
+		break;
+	case IFLA_MTU:
+		if (len >= 4)
+			l->mtu = mnl_attr_get_u32(attr);
+		break;
+	case IFLA_ADDRESS:
+		if (len <= sizeof(l->addr)) {
+			memcpy(l->addr, p, len);
+			l->addr_len = len;
+		}
+		break;
+	case IFLA_LINKINFO:
+		if (mnl_attr_parse_nested(attr, meta_linkinfo_kind_cb, l) < 0)
+			return MNL_CB_ERROR;
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+/* RTM_NEWLINK -> struct meta_link (1), anything else 0. */
+static int meta_link_parse(const struct nlmsghdr *nlh, void *elem)
+{
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+	struct meta_link *l = elem;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifm)))
+		return 0;
+	memset(l, 0, sizeof(*l));
+	l->ifindex = ifm->ifi_index;
+	l->flags = ifm->ifi_flags;
+	if (mnl_attr_parse(nlh, sizeof(*ifm), meta_plain_link_cb, l) < 0)
+		return -EBADMSG;
+	return 1;
+}
+
+static int meta_link_get_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	int ret = meta_link_parse(nlh, arg);
+
+	return ret < 0 ? ret : 0;
+}
+
+int meta_link_get(struct meta_nl *nl, const char *dev, struct meta_link *l)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int err;
+
+	meta_clear_error();
+	memset(l, 0, sizeof(*l));
+	if (meta_check_name("look up", dev))
+		return -EINVAL;
+	nlh = meta_link_req(buf, RTM_GETLINK, 0, dev);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	err = meta_nl_talk(nl, nlh, meta_link_get_cb, l);
+	if (err)
+		return meta_fail(err, "look up %s", dev);
+	if (!l->ifindex)
+		return meta_fail(-EBADMSG, "look up %s: no link in the reply",
+				 dev);
+	return 0;
+}
+
+int meta_link_dump(struct meta_nl *nl, meta_link_fn fn, void *arg)
+{
+	struct meta_dump d = { .size = sizeof(struct meta_link),
+			       .parse = meta_link_parse };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	size_t i;
+	int err;
+
+	meta_clear_error();
+	nlh = meta_link_req(buf, RTM_GETLINK, NLM_F_DUMP, NULL);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	err = meta_dump_run(nl, nlh, &d, "links");
+	for (i = 0; !err && i < d.n; i++)
+		err = fn((struct meta_link *)d.elems + i, arg);
+	free(d.elems);
+	return err;
+}
+
+/* RTM_NEWLINK changing the device with IFINDEX. */
+static struct nlmsghdr *meta_link_req_idx(void *buf, int ifindex)
+{
+	struct nlmsghdr *nlh = meta_link_req(buf, RTM_NEWLINK, 0, NULL);
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+
+	ifm->ifi_index = ifindex;
+	return nlh;
+}
+
+int meta_link_set_up(struct meta_nl *nl, int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = meta_link_req_idx(buf, ifindex);
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+	int err;
+
+	meta_clear_error();
+	ifm->ifi_flags = IFF_UP;
+	ifm->ifi_change = IFF_UP;
+	err = meta_nl_talk(nl, nlh, NULL, NULL);
+	if (err)
+		return meta_fail(err, "set ifindex %d up", ifindex);
+	return 0;
+}
+
+int meta_link_set_alias(struct meta_nl *nl, int ifindex, const char *alias)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int err;
+
+	meta_clear_error();
+	/* The kernel would cut it silently; a cut alias says something else. */
+	if (strlen(alias) >= IFALIASZ)
+		return meta_fail_hint(-ENAMETOOLONG, "at most 255 bytes",
+				      "alias of ifindex %d", ifindex);
+	nlh = meta_link_req_idx(buf, ifindex);
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	err = meta_nl_talk(nl, nlh, NULL, NULL);
+	if (err)
+		return meta_fail(err, "alias of ifindex %d", ifindex);
+	return 0;
+}
+
+static unsigned int meta_alen(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static int meta_check_family(const char *what, int family)
+{
+	if (family != AF_INET && family != AF_INET6)
+		return meta_fail(-EAFNOSUPPORT, "%s: family %d", what, family);
+	return 0;
+}
+
+int meta_addr_add(struct meta_nl *nl, const struct meta_addr *a)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], txt[INET6_ADDRSTRLEN];
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	int err;
+
+	meta_clear_error();
+	if (meta_check_family("add address", a->family))
+		return -EAFNOSUPPORT;
+	nlh = meta_req(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = a->family;
+	ifa->ifa_prefixlen = a->prefixlen;
+	ifa->ifa_index = a->ifindex;
+	ifa->ifa_scope = a->scope;
+	mnl_attr_put(nlh, IFA_LOCAL, meta_alen(a->family), a->addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, meta_alen(a->family), a->addr);
+	if (a->flags)
+		mnl_attr_put_u32(nlh, IFA_FLAGS, a->flags);
+	err = meta_nl_talk(nl, nlh, NULL, NULL);
+	if (err) {
+		inet_ntop(a->family, a->addr, txt, sizeof(txt));
+		return meta_fail(err, "add address %s/%u to ifindex %d", txt,
+				 a->prefixlen, a->ifindex);
+	}
+	return 0;
+}
+
+static int meta_addr_attr_cb(const struct nlattr *attr, void *arg)
+{
+	struct meta_addr *a = arg;
+	unsigned int n = meta_alen(a->family);
+	int t = mnl_attr_get_type(attr);
+
+	/* IPv4 names the local address IFA_LOCAL; IPv6 has IFA_ADDRESS only. */
+	if ((t == IFA_LOCAL || (t == IFA_ADDRESS && a->family == AF_INET6)) &&
+	    mnl_attr_get_payload_len(attr) == n)
+		memcpy(a->addr, mnl_attr_get_payload(attr), n);
+	if (t == IFA_FLAGS && mnl_attr_get_payload_len(attr) >= 4)
+		a->flags = mnl_attr_get_u32(attr);
+	return MNL_CB_OK;
+}
+
+static int meta_addr_parse(const struct nlmsghdr *nlh, void *elem)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct meta_addr *a = elem;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifa)) ||
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return 0;
+	a->family = ifa->ifa_family;
+	a->ifindex = ifa->ifa_index;
+	a->prefixlen = ifa->ifa_prefixlen;
+	a->scope = ifa->ifa_scope;
+	a->flags = ifa->ifa_flags;
+	if (mnl_attr_parse(nlh, sizeof(*ifa), meta_addr_attr_cb, a) < 0)
+		return -EBADMSG;
+	return 1;
+}
+
+int meta_addr_dump(struct meta_nl *nl, int family, meta_addr_fn fn, void *arg)
+{
+	struct meta_dump d = { .size = sizeof(struct meta_addr),
+			       .parse = meta_addr_parse };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	size_t i;
+	int err;
+
+	meta_clear_error();
+	nlh = meta_req(buf, RTM_GETADDR, NLM_F_DUMP);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = family;
+	err = meta_dump_run(nl, nlh, &d, "addresses");
+	for (i = 0; !err && i < d.n; i++)
+		err = fn((struct meta_addr *)d.elems + i, arg);
+	free(d.elems);
+	return err;
+}
+
+int meta_route_add(struct meta_nl *nl, const struct meta_route *r)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], txt[INET6_ADDRSTRLEN];
+	unsigned int n = meta_alen(r->family);
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int err;
+
+	meta_clear_error();
+	if (meta_check_family("add route", r->family))
+		return -EAFNOSUPPORT;
+	nlh = meta_req(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = r->family;
+	rtm->rtm_dst_len = r->dst_len;
+	/* Tables above 255 only fit in RTA_TABLE. */
+	rtm->rtm_table = r->table && r->table < 256 ? r->table : RT_TABLE_MAIN;
+	rtm->rtm_protocol = r->protocol ? r->protocol : RTPROT_BOOT;
+	rtm->rtm_scope = r->scope;
+	rtm->rtm_type = r->type ? r->type : RTN_UNICAST;
+	if (r->table >= 256)
+		mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
+	if (r->dst_len)
+		mnl_attr_put(nlh, RTA_DST, n, r->dst);
+	if (r->has & META_ROUTE_HAS_GW)
+		mnl_attr_put(nlh, RTA_GATEWAY, n, r->gw);
+	if (r->has & META_ROUTE_HAS_SRC)
+		mnl_attr_put(nlh, RTA_PREFSRC, n, r->src);
+	if (r->has & META_ROUTE_HAS_PRIO)
+		mnl_attr_put_u32(nlh, RTA_PRIORITY, r->priority);
+	if (r->oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, r->oif);
+	if (r->has & (META_ROUTE_HAS_MTU | META_ROUTE_HAS_ADVMSS)) {
+		struct nlattr *m = mnl_attr_nest_start(nlh, RTA_METRICS);
+
+		if (r->has & META_ROUTE_HAS_MTU)
+			mnl_attr_put_u32(nlh, RTAX_MTU, r->mtu);
+		if (r->has & META_ROUTE_HAS_ADVMSS)
+			mnl_attr_put_u32(nlh, RTAX_ADVMSS, r->advmss);
+		mnl_attr_nest_end(nlh, m);
+	}
+	err = meta_nl_talk(nl, nlh, NULL, NULL);
+	if (err) {
+		inet_ntop(r->family, r->dst, txt, sizeof(txt));
+		return meta_fail(err, "add route %s/%u", txt, r->dst_len);
+	}
+	return 0;
+}
+
+static int meta_route_attr_cb(const struct nlattr *attr, void *arg)
+{
+	struct meta_route *r = arg;
+	size_t len = mnl_attr_get_payload_len(attr);
+	const void *p = mnl_attr_get_payload(attr);
+	unsigned int n = meta_alen(r->family);
+
+	switch (mnl_attr_get_type(attr)) {
+	case RTA_OIF:
+		if (len >= 4)
+			r->oif = mnl_attr_get_u32(attr);
+		break;
+	case RTA_TABLE:
+		if (len >= 4)
+			r->table = mnl_attr_get_u32(attr);
+		break;
+	case RTA_PRIORITY:
+		if (len >= 4) {
+			r->priority = mnl_attr_get_u32(attr);
+			r->has |= META_ROUTE_HAS_PRIO;
+		}
+		break;
+	case RTA_DST:
+		if (len == n)
+			memcpy(r->dst, p, n);
+		break;
+	case RTA_GATEWAY:
+		if (len == n) {
+			memcpy(r->gw, p, n);
+			r->has |= META_ROUTE_HAS_GW;
+		}
+		break;
+	case RTA_PREFSRC:
+		if (len == n) {
+			memcpy(r->src, p, n);
+			r->has |= META_ROUTE_HAS_SRC;
+		}
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int meta_route_parse(const struct nlmsghdr *nlh, void *elem)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct meta_route *r = elem;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)) ||
+	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
+		return 0;
+	r->family = rtm->rtm_family;
+	r->dst_len = rtm->rtm_dst_len;
+	r->table = rtm->rtm_table;
+	r->scope = rtm->rtm_scope;
+	r->protocol = rtm->rtm_protocol;
+	r->type = rtm->rtm_type;
+	if (mnl_attr_parse(nlh, sizeof(*rtm), meta_route_attr_cb, r) < 0)
+		return -EBADMSG;
+	return 1;
+}
+
+int meta_route_dump(struct meta_nl *nl, int family, meta_route_fn fn,
+		    void *arg)
+{
+	struct meta_dump d = { .size = sizeof(struct meta_route),
+			       .parse = meta_route_parse };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	size_t i;
+	int err;
+
+	meta_clear_error();
+	nlh = meta_req(buf, RTM_GETROUTE, NLM_F_DUMP);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = family;
+	err = meta_dump_run(nl, nlh, &d, "routes");
+	for (i = 0; !err && i < d.n; i++)
+		err = fn((struct meta_route *)d.elems + i, arg);
+	free(d.elems);
+	return err;
+}
+
+int meta_qdisc_tbf(struct meta_nl *nl, int ifindex, __u64 rate, __u32 burst,
+		   __u32 limit)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct tc_tbf_qopt q = {};
+	struct nlmsghdr *nlh;
+	struct nlattr *opts;
+	struct tcmsg *tcm;
+	int err;
+
+	meta_clear_error();
+	if (!rate || !burst)
+		return meta_fail(-EINVAL, "tbf on ifindex %d: rate %llu, burst %u",
+				 ifindex, (unsigned long long)rate, burst);
+	nlh = meta_req(buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE);
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_handle = 1 << 16;	/* 1: */
+	tcm->tcm_parent = TC_H_ROOT;
+	mnl_attr_put_strz(nlh, TCA_KIND, "tbf");
+	opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	/* Ethernet link layer: no rate table needed, sizes are exact. */
+	q.rate.linklayer = TC_LINKLAYER_ETHERNET;
+	q.rate.rate = rate < ~0U ? rate : ~0U;
+	q.limit = limit;
+	mnl_attr_put(nlh, TCA_TBF_PARMS, sizeof(q), &q);
+	if (rate >= ~0U)
+		mnl_attr_put_u64(nlh, TCA_TBF_RATE64, rate);
+	/* The bucket in bytes; the kernel turns it into time itself. */
+	mnl_attr_put_u32(nlh, TCA_TBF_BURST, burst);
+	mnl_attr_nest_end(nlh, opts);
+	err = meta_nl_talk(nl, nlh, NULL, NULL);
+	if (err)
+		return meta_fail_hint(err, err == -ENOENT ?
+				      "is sch_tbf available?" : NULL,
+				      "tbf on ifindex %d", ifindex);
+	return 0;
 }
 
 /* ---- pairs --------------------------------------------------------------- */
@@ -1110,6 +1614,12 @@ static const struct meta_map_def {
 	{ META_MAP_MARK, BPF_MAP_TYPE_ARRAY, sizeof(__u32),
 	  sizeof(struct meta_mark), 1 },
 	{ META_MAP_COUNT, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64), 1 },
+	{ META_MAP_STACK_CFG, BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+	  sizeof(struct meta_stack_cfg), 1 },
+	{ META_MAP_FLOWS, BPF_MAP_TYPE_LRU_HASH, sizeof(struct meta_flow_key),
+	  sizeof(__u8), META_FLOWS_MAX },
+	{ META_MAP_STACK_PODS, BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+	  sizeof(__u32), META_STACK_PODS },
 };
 
 static int meta_map_create(const char *pin_dir, const char *path,
@@ -1322,4 +1832,138 @@ int meta_count_reset(const char *pin_dir)
 
 	return meta_map_do(pin_dir, META_MAP_COUNT, META_MAP_UPDATE, &key,
 			   &zero);
+}
+
+/* "ADDR/LEN" -> a meta_stack_net (IPv4 mapped, as the programs see it). */
+static int meta_stack_parse(const char *cidr, struct meta_stack_net *net)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	struct meta_pod_key key;
+	unsigned long len;
+	unsigned int bits, i;
+	bool v4;
+
+	memset(net, 0, sizeof(*net));
+	if (snprintf(buf, sizeof(buf), "%s", cidr) >= (int)sizeof(buf) ||
+	    !(slash = strchr(buf, '/')))
+		return meta_fail(-EINVAL, "'%s' is not ADDRESS/PREFIX", cidr);
+	*slash = '\0';
+	v4 = !strchr(buf, ':');
+	len = strtoul(slash + 1, &end, 10);
+	if (end == slash + 1 || *end || len > (v4 ? 32 : 128) ||
+	    meta_pod_key_parse(buf, &key))
+		return meta_fail(-EINVAL, "'%s' is not ADDRESS/PREFIX", cidr);
+	net->prefixlen = len + (v4 ? 96 : 0);
+	net->v4 = v4;
+	for (i = 0; i < 4; i++) {
+		bits = net->prefixlen > i * 32 ? net->prefixlen - i * 32 : 0;
+		net->mask[i] = bits >= 32 ? 0xffffffff :
+			       bits ? htonl(~0U << (32 - bits)) : 0;
+		memcpy(&net->addr[i], &key.addr[i * 4], 4);
+		net->addr[i] &= net->mask[i];
+	}
+	return 0;
+}
+
+int meta_stack_format(const struct meta_stack_net *net, char *buf, size_t len)
+{
+	struct meta_pod_key key;
+	char a[INET6_ADDRSTRLEN];
+	bool v4;
+	int err;
+
+	memcpy(key.addr, net->addr, 16);
+	err = meta_pod_key_format(&key, a, sizeof(a));
+	if (err)
+		return err;
+	v4 = !strchr(a, ':');
+	snprintf(buf, len, "%s/%u", a, net->prefixlen - (v4 ? 96 : 0));
+	return 0;
+}
+
+static int meta_stack_update(const char *pin_dir, const char *cidr,
+			     int via_stack, bool del)
+{
+	struct meta_stack_cfg cfg;
+	struct meta_stack_net net;
+	__u32 key = 0, i;
+	int fd, err;
+
+	meta_clear_error();
+	err = meta_stack_parse(cidr, &net);
+	if (err)
+		return err;
+	net.via_stack = !!via_stack;
+	fd = meta_map_open(pin_dir, META_MAP_STACK_CFG);
+	if (fd < 0)
+		return fd;
+	err = bpf_map_lookup_elem(fd, &key, &cfg) ? -errno : 0;
+	if (err)
+		goto out;
+	if (cfg.n > META_STACK_MAX)
+		cfg.n = META_STACK_MAX;
+	for (i = 0; i < cfg.n; i++)
+		if (cfg.nets[i].prefixlen == net.prefixlen &&
+		    !memcmp(cfg.nets[i].addr, net.addr, sizeof(net.addr)))
+			break;
+	if (del) {
+		if (i == cfg.n) {
+			err = meta_fail(-ENOENT, "%s: %s", META_MAP_STACK_CFG,
+					cidr);
+			goto out;
+		}
+		cfg.nets[i] = cfg.nets[cfg.n - 1];
+		cfg.n--;
+	} else {
+		if (i < cfg.n && cfg.nets[i].via_stack == net.via_stack)
+			goto out;	/* nothing to change */
+		if (i == META_STACK_MAX) {
+			err = meta_fail_hint(-ENOSPC, "at most 8 prefixes",
+					     "%s: %s", META_MAP_STACK_CFG, cidr);
+			goto out;
+		}
+		cfg.nets[i] = net;
+		if (i == cfg.n)
+			cfg.n++;
+	}
+	if (bpf_map_update_elem(fd, &key, &cfg, BPF_ANY))
+		err = meta_fail(-errno, "map %s", META_MAP_STACK_CFG);
+out:
+	if (err && !meta_err[0])
+		meta_fail(err, "map %s", META_MAP_STACK_CFG);
+	close(fd);
+	return err;
+}
+
+int meta_stack_set(const char *pin_dir, const char *cidr, int via_stack)
+{
+	return meta_stack_update(pin_dir, cidr, via_stack, false);
+}
+
+int meta_stack_del(const char *pin_dir, const char *cidr)
+{
+	return meta_stack_update(pin_dir, cidr, 0, true);
+}
+
+int meta_stack_get(const char *pin_dir, struct meta_stack_cfg *cfg)
+{
+	__u32 key = 0;
+
+	return meta_map_do(pin_dir, META_MAP_STACK_CFG, META_MAP_LOOKUP, &key,
+			   cfg);
+}
+
+int meta_stack_pod_reset(const char *pin_dir, const char *addr)
+{
+	struct meta_pod_key key;
+	__u32 slot, zero = 0;
+	int err;
+
+	err = meta_pod_key_parse(addr, &key);
+	if (err)
+		return err;
+	/* As the programs compute it (progs/meta_stack.h). */
+	slot = ((__u32)key.addr[14] << 8 | key.addr[15]) & (META_STACK_PODS - 1);
+	return meta_map_do(pin_dir, META_MAP_STACK_PODS, META_MAP_UPDATE,
+			   &slot, &zero);
 }

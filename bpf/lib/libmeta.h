@@ -56,8 +56,11 @@ typedef int (*meta_nl_reply_fn)(const struct nlmsghdr *nlh, void *arg);
  * set here) and reads until its ack or the end of its dump, handing every
  * other reply to cb (may be NULL). Returns the kernel's error, else cb's
  * first error, else 0; meta_last_extack() then holds the kernel's message,
- * if any. For requests libmeta has no call for: addresses, routes, links
- * of other kinds.
+ * if any. A dump the kernel marked NLM_F_DUMP_INTR (the table changed
+ * meanwhile, the replies may be inconsistent) returns -EINTR once it is
+ * read to its end: the caller starts it again. meta_link_dump() and the
+ * other dump calls below do that themselves. For requests libmeta has no
+ * call for.
  */
 int meta_nl_request(struct meta_nl *nl, struct nlmsghdr *req,
 		    meta_nl_reply_fn cb, void *arg);
@@ -68,6 +71,90 @@ int meta_nl_request(struct meta_nl *nl, struct nlmsghdr *req,
  * Returns a file descriptor (O_CLOEXEC) or a negative errno.
  */
 int meta_netns_open(const char *netns);
+
+/* ---- links, addresses and routes of any kind ------------------------------ */
+
+/*
+ * What the plugin-style callers (the CNI plugin) need of plain rtnetlink.
+ * Addresses are 16 bytes; an IPv4 address is in the first 4. Dumps are
+ * collected whole and retried when the kernel marks them interrupted
+ * (NLM_F_DUMP_INTR), so callbacks only ever see one consistent table;
+ * -EAGAIN if it stays inconsistent after several tries. A callback
+ * returns 0 to go on, or a negative errno that ends the walk and is
+ * returned.
+ */
+struct meta_link {
+	int ifindex;
+	unsigned int flags;		/* IFF_* */
+	unsigned int mtu;
+	char name[16];
+	char kind[32];			/* IFLA_INFO_KIND, "" if none */
+	char alias[256];		/* IFLA_IFALIAS, "" if none */
+	unsigned char addr[32];		/* IFLA_ADDRESS */
+	unsigned int addr_len;
+};
+
+/* -ENODEV when the namespace has no device DEV. */
+int meta_link_get(struct meta_nl *nl, const char *dev, struct meta_link *link);
+typedef int (*meta_link_fn)(const struct meta_link *link, void *arg);
+int meta_link_dump(struct meta_nl *nl, meta_link_fn fn, void *arg);
+int meta_link_set_up(struct meta_nl *nl, int ifindex);
+/* At most 255 bytes (IFALIASZ - 1): a longer one is refused, not cut. */
+int meta_link_set_alias(struct meta_nl *nl, int ifindex, const char *alias);
+
+struct meta_addr {
+	int family;			/* AF_INET, AF_INET6 */
+	int ifindex;
+	unsigned int prefixlen;
+	unsigned char addr[16];		/* IFA_LOCAL (IPv4), IFA_ADDRESS (IPv6) */
+	unsigned int flags;		/* IFA_F_* (add: e.g. NOPREFIXROUTE) */
+	unsigned int scope;		/* RT_SCOPE_* */
+};
+
+/* Adds A (NLM_F_EXCL: -EEXIST if it is there). */
+int meta_addr_add(struct meta_nl *nl, const struct meta_addr *a);
+typedef int (*meta_addr_fn)(const struct meta_addr *a, void *arg);
+/* Every address of FAMILY (AF_UNSPEC: both). */
+int meta_addr_dump(struct meta_nl *nl, int family, meta_addr_fn fn,
+		   void *arg);
+
+#define META_ROUTE_HAS_GW	0x1
+#define META_ROUTE_HAS_SRC	0x2
+#define META_ROUTE_HAS_PRIO	0x4
+#define META_ROUTE_HAS_MTU	0x8
+#define META_ROUTE_HAS_ADVMSS	0x10
+
+struct meta_route {
+	int family;
+	int oif;			/* RTA_OIF */
+	unsigned int dst_len;		/* 0: default route (no RTA_DST) */
+	unsigned char dst[16];
+	unsigned char gw[16];		/* META_ROUTE_HAS_GW */
+	unsigned char src[16];		/* RTA_PREFSRC, META_ROUTE_HAS_SRC */
+	unsigned int priority;		/* RTA_PRIORITY, META_ROUTE_HAS_PRIO */
+	unsigned int table;		/* 0: main */
+	unsigned int scope;		/* RT_SCOPE_* */
+	unsigned int protocol;		/* 0: RTPROT_BOOT, as ip route add */
+	unsigned int type;		/* 0: RTN_UNICAST */
+	unsigned int mtu;		/* RTAX_MTU, META_ROUTE_HAS_MTU */
+	unsigned int advmss;		/* RTAX_ADVMSS, META_ROUTE_HAS_ADVMSS */
+	unsigned int has;		/* META_ROUTE_HAS_* */
+};
+
+/* Adds R (NLM_F_EXCL: -EEXIST if the same route is there). */
+int meta_route_add(struct meta_nl *nl, const struct meta_route *r);
+typedef int (*meta_route_fn)(const struct meta_route *r, void *arg);
+/* Every route of FAMILY in every table. */
+int meta_route_dump(struct meta_nl *nl, int family, meta_route_fn fn,
+		    void *arg);
+
+/*
+ * Shapes what IFINDEX transmits: a tbf root qdisc (replacing the root
+ * qdisc there is) of RATE bytes/s with a bucket of BURST bytes and at most
+ * LIMIT bytes queued. Needs sch_tbf (the kernel loads it).
+ */
+int meta_qdisc_tbf(struct meta_nl *nl, int ifindex, __u64 rate, __u32 burst,
+		   __u32 limit);
 
 /* ---- pairs --------------------------------------------------------------- */
 
@@ -211,6 +298,27 @@ int meta_observed_reset(const char *pin_dir);
 
 int meta_count_get(const char *pin_dir, __u64 *count);
 int meta_count_reset(const char *pin_dir);
+
+/*
+ * meta_stack_cfg (meta_maps.h): traffic of pods to CIDR ("10.96.0.0/12",
+ * "fd00::/108") goes through the host stack (via_stack 1: Services,
+ * masquerading) or keeps the fast path (0: an exception, e.g. the pod
+ * CIDR inside 0.0.0.0/0); the longest prefix wins. Replaces the entry of
+ * the same prefix; -ENOSPC when META_STACK_MAX are in use.
+ */
+int meta_stack_set(const char *pin_dir, const char *cidr, int via_stack);
+/* -ENOENT if CIDR has no entry. */
+int meta_stack_del(const char *pin_dir, const char *cidr);
+int meta_stack_get(const char *pin_dir, struct meta_stack_cfg *cfg);
+/* "CIDR" of entry NET, as meta_stack_set() takes it. */
+int meta_stack_format(const struct meta_stack_net *net, char *buf,
+		      size_t len);
+/*
+ * Forgets the connections of pod address ADDR that went through the stack
+ * (its meta_stack_pods slot): a new pod with a reused address starts on
+ * the fast path.
+ */
+int meta_stack_pod_reset(const char *pin_dir, const char *addr);
 
 #ifdef __cplusplus
 }

@@ -18,8 +18,14 @@
  * else is handed to the host stack with META_PASS, which then does what it
  * always does: local delivery (NOT_FWDED), ICMP unreachable / prohibited /
  * frag needed / time exceeded, or dropping when forwarding is disabled.
+ *
+ * Connections netfilter must see (Services, masquerading, the replies of
+ * DNATed hostPort/NodePort requests) are handed to the stack as well
+ * (meta_stack.h); with meta_stack_cfg empty and no such connection that
+ * costs two inlined array look-ups.
  */
 #include "meta_common.h"
+#include "meta_stack.h"
 
 #define META_IP6_FLOWINFO_MASK	0x0fffffff
 
@@ -31,7 +37,8 @@ int host_routing(struct __sk_buff *skb)
 	struct meta_l3 l3;
 	long ret;
 
-	if (meta_load_l3(skb, &l3) < 0 || meta_dst_local_scope(&l3))
+	if (meta_load_l3(skb, &l3) < 0 || meta_dst_local_scope(&l3) ||
+	    meta_egress_via_stack(skb, &l3))
 		return META_PASS;
 
 	/*

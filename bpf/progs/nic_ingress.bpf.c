@@ -12,8 +12,13 @@
  * cannot take another hop is left to the stack to answer. Ethernet
  * addresses are left alone: the packet already passed the NIC's address
  * filter as PACKET_HOST, and that is what the pod end sees.
+ *
+ * A packet of a connection that goes through the stack (meta_stack.h: the
+ * reply to a pod's Service or masqueraded connection) goes up the stack,
+ * where conntrack undoes the NAT.
  */
 #include "meta_common.h"
+#include "meta_stack.h"
 
 META_PODS_MAP;
 
@@ -28,7 +33,7 @@ int nic_ingress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	meta_pod_key_dst(&l3, &key);
 	pod = bpf_map_lookup_elem(&meta_pods, &key);
-	if (!pod)
+	if (!pod || meta_flow_known(skb, &l3, 0))
 		return TC_ACT_OK;
 	if (meta_dec_ttl(skb, &l3) < 0)
 		return TC_ACT_OK;

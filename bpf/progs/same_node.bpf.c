@@ -10,9 +10,11 @@
  * Anything else returns META_NEXT so that a following program (usually
  * host_routing) handles it; as the last program, NEXT forwards it to the
  * host. The TTL is decremented as the host would when routing between
- * pods.
+ * pods. So is a packet of a connection that goes through the stack
+ * (meta_stack.h: the reply of a pod reached through a Service).
  */
 #include "meta_common.h"
+#include "meta_stack.h"
 
 META_PODS_MAP;
 
@@ -27,7 +29,7 @@ int same_node(struct __sk_buff *skb)
 		return META_NEXT;
 	meta_pod_key_dst(&l3, &key);
 	pod = bpf_map_lookup_elem(&meta_pods, &key);
-	if (!pod)
+	if (!pod || meta_flow_known(skb, &l3, 1))
 		return META_NEXT;
 	if (meta_dec_ttl(skb, &l3) < 0)
 		return META_NEXT;

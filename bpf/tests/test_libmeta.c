@@ -34,6 +34,7 @@ struct fake {
 	const char *extack;
 	bool uncapped;			/* echo the request before the TLVs */
 	bool stray;			/* first a reply to another request */
+	int intr;			/* answers still marked DUMP_INTR */
 	void (*data)(struct nlmsghdr *nlh, const struct nlmsghdr *req);
 };
 
@@ -258,6 +259,10 @@ static ssize_t fake_xfer(void *arg, const struct nlmsghdr *req, void *buf,
 		nlh = mnl_nlmsg_put_header(p);
 		nlh->nlmsg_seq = req->nlmsg_seq;
 		f->data(nlh, req);
+		if (f->intr > 0) {
+			nlh->nlmsg_flags |= NLM_F_DUMP_INTR;
+			f->intr--;
+		}
 		p += nlh->nlmsg_len;
 	}
 	nlh = mnl_nlmsg_put_header(p);
@@ -639,6 +644,106 @@ static void test_request(struct meta_nl *nl, struct fake *f)
 	      "request: success clears the last error");
 }
 
+/* ---- plain links, addresses and routes; dumps ---------------------------- */
+
+static int count_links(const struct meta_link *l, void *arg)
+{
+	int *n = arg;
+
+	(*n)++;
+	return strcmp(l->name, "host0") || strcmp(l->kind, "meta") ||
+	       l->mtu != 1500 || l->ifindex != 7 ? -EPROTO : 0;
+}
+
+static void addr4_reply(struct nlmsghdr *nlh, const struct nlmsghdr *req)
+{
+	static const unsigned char a[4] = { 10, 0, 0, 5 };
+	struct ifaddrmsg *ifa;
+
+	(void)req;
+	nlh->nlmsg_type = RTM_NEWADDR;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = 24;
+	ifa->ifa_index = 7;
+	mnl_attr_put(nlh, IFA_ADDRESS, 4, a);
+	mnl_attr_put(nlh, IFA_LOCAL, 4, a);
+}
+
+static int find_addr(const struct meta_addr *a, void *arg)
+{
+	int *n = arg;
+
+	if (a->family == AF_INET && a->ifindex == 7 && a->prefixlen == 24 &&
+	    a->addr[0] == 10 && a->addr[3] == 5)
+		(*n)++;
+	return 0;
+}
+
+static void test_dumps(struct meta_nl *nl, struct fake *f)
+{
+	struct meta_link l;
+	int err, n = 0;
+
+	reset(f);
+	f->data = meta_reply;
+	err = meta_link_get(nl, "host0", &l);
+	check(!err && l.ifindex == 7 && !strcmp(l.kind, "meta") &&
+	      !strcmp(l.name, "host0") && l.mtu == 1500,
+	      "link get: name, kind, index, MTU (%d)", err);
+	expect_req(f, "link get: GETLINK by name without stats",
+		   "GETLINK IFNAME=host0 EXTMASK=8");
+
+	reset(f);
+	f->data = meta_reply;
+	err = meta_link_dump(nl, count_links, &n);
+	check(!err && n == 1 && f->calls == 1, "link dump: one link (%d, %d)",
+	      err, n);
+
+	/* Interrupted twice: read again, and the callback sees one table. */
+	reset(f);
+	f->data = meta_reply;
+	f->intr = 2;
+	n = 0;
+	err = meta_link_dump(nl, count_links, &n);
+	check(!err && n == 1 && f->calls == 3,
+	      "link dump: NLM_F_DUMP_INTR restarts the dump, callback once (err %d, %d calls, %d links)",
+	      err, f->calls, n);
+
+	reset(f);
+	f->data = meta_reply;
+	f->intr = 1000;
+	n = 0;
+	err = meta_link_dump(nl, count_links, &n);
+	check(err == -EAGAIN && n == 0 && strstr(meta_last_error(), "changing"),
+	      "link dump: always interrupted: -EAGAIN, no callback (%d: %s)",
+	      err, meta_last_error());
+
+	/* meta_nl_request reports the interruption itself. */
+	reset(f);
+	f->data = addr4_reply;
+	f->intr = 1;
+	n = 0;
+	err = meta_addr_dump(nl, AF_INET, find_addr, &n);
+	check(!err && n == 1 && f->calls == 2,
+	      "address dump: retried after DUMP_INTR, address parsed (%d, %d)",
+	      err, n);
+
+	reset(f);
+	check(meta_link_set_alias(nl, 7, "x") == 0,
+	      "alias of 255 bytes or less is sent");
+	{
+		char big[300];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		reset(f);
+		check(meta_link_set_alias(nl, 7, big) == -ENAMETOOLONG &&
+		      f->calls == 0,
+		      "alias longer than 255 bytes is refused, not cut");
+	}
+}
+
 int main(void)
 {
 	struct meta_nl *nl;
@@ -653,6 +758,7 @@ int main(void)
 	test_query(nl, &f);
 	test_pairs(nl, &f);
 	test_request(nl, &f);
+	test_dumps(nl, &f);
 	test_pod_keys();
 	test_dirs();
 	meta_nl_close(nl);

@@ -188,7 +188,7 @@ static struct prog progs[] = {
 	PROG("redirect_ingress"), PROG("redirect_peer"),
 	PROG("redirect_neigh_nonh"), PROG("host_routing"), PROG("nic_ingress"),
 	PROG("same_node"), PROG("observe"), PROG("set_mark"), PROG("count"),
-	PROG("clone_burst"),
+	PROG("clone_burst"), PROG("stack_flows"),
 };
 
 #define NPROGS ARRAY_SIZE(progs)
@@ -595,6 +595,82 @@ static void test_host_routing(void)
 	      "host_routing: forwarding disabled on the primary: pass");
 }
 
+static void set_sport(struct pkt *p, __u16 port)
+{
+	struct iphdr *ip = ip4_hdr(p);
+
+	((struct udphdr *)(ip + 1))->source = htons(port);
+}
+
+/* meta_stack.h: what netfilter must see stays on the stack. */
+static void test_stack(void)
+{
+	struct meta_stack_cfg cfg;
+	struct __sk_buff ctx = {};
+	char txt[64];
+	struct run r;
+	struct pkt p;
+
+	ctx.ifindex = if_nametoindex("a0");
+	if (!ctx.ifindex ||
+	    sysctl("/proc/sys/net/ipv4/conf/all/forwarding", "1") ||
+	    sysctl("/proc/sys/net/ipv4/conf/a0/forwarding", "1")) {
+		skip("stack: no routing set-up (test_host_routing)");
+		return;
+	}
+	/* 10.0.1.2 is a pod (test_pods); 198.51.100.0/24 is routed. */
+	ip4(&p, "10.0.1.2", "198.51.100.7", IPPROTO_TCP, 64, 80, 0);
+	check(verdict("host_routing", &p, &ctx, NULL) == META_REDIRECT,
+	      "stack: without meta_stack_cfg the fast path");
+	check(!meta_stack_set(pin_dir, "198.51.100.0/24", 1) &&
+	      !meta_stack_set(pin_dir, "198.51.100.128/25", 0) &&
+	      !meta_stack_set(pin_dir, "fd00:96::/108", 1) &&
+	      !meta_stack_set(pin_dir, "198.51.100.0/24", 1) &&
+	      !meta_stack_get(pin_dir, &cfg) && cfg.n == 3 &&
+	      !meta_stack_format(&cfg.nets[1], txt, sizeof(txt)) &&
+	      !strcmp(txt, "198.51.100.128/25"),
+	      "stack: three prefixes, set twice, read back (%s)", txt);
+	check(verdict("host_routing", &p, &ctx, &r) == META_PASS &&
+	      ip4_ok(&r.out, 64),
+	      "stack: to a via-stack prefix: passed to the stack, untouched");
+	/* The reply, from wherever DNAT took it, goes up the stack too. */
+	ip4(&p, "203.0.113.9", "10.0.1.2", IPPROTO_TCP, 64, 40000, 0);
+	check(verdict("nic_ingress", &p, NULL, NULL) == TC_ACT_OK,
+	      "stack: nic_ingress leaves the reply to the stack");
+	ip4(&p, "203.0.113.9", "10.0.1.2", IPPROTO_TCP, 64, 40001, 0);
+	check(verdict("nic_ingress", &p, NULL, NULL) == META_REDIRECT,
+	      "stack: another port of the pod still redirected");
+	ip4(&p, "10.0.1.5", "198.51.100.200", IPPROTO_TCP, 64, 80, 0);
+	check(verdict("host_routing", &p, &ctx, NULL) == META_REDIRECT,
+	      "stack: the longer fast-path prefix wins");
+	/* What the stack delivers into a pod: its replies go back that way. */
+	ip4(&p, "192.0.2.50", "10.0.1.6", IPPROTO_TCP, 64, 8080, 0);
+	check(verdict("stack_flows", &p, NULL, NULL) == META_NEXT,
+	      "stack_flows: META_NEXT");
+	ip4(&p, "10.0.1.6", "198.51.100.200", IPPROTO_TCP, 64, 40000, 0);
+	set_sport(&p, 8080);
+	check(verdict("host_routing", &p, &ctx, NULL) == META_PASS,
+	      "stack: reply of a connection the stack delivered: to the stack");
+	set_sport(&p, 8081);
+	check(verdict("host_routing", &p, &ctx, NULL) == META_REDIRECT,
+	      "stack: another port of that pod: fast path");
+	check(!meta_pod_add(pin_dir, "10.0.1.6", 1), "pod add 10.0.1.6");
+	ip4(&p, "10.0.1.6", "10.0.1.2", IPPROTO_TCP, 64, 40000, 0);
+	set_sport(&p, 8080);
+	check(verdict("same_node", &p, NULL, NULL) == META_NEXT,
+	      "stack: same_node leaves that reply to the stack too");
+	check(!meta_stack_pod_reset(pin_dir, "10.0.1.6") &&
+	      verdict("same_node", &p, NULL, NULL) == META_REDIRECT,
+	      "stack: a pod reset starts on the fast path");
+	check(!meta_stack_del(pin_dir, "198.51.100.0/24") &&
+	      meta_stack_del(pin_dir, "198.51.100.0/24") == -ENOENT &&
+	      !meta_stack_get(pin_dir, &cfg) && cfg.n == 2,
+	      "stack: del, del again -ENOENT");
+	check(meta_stack_set(pin_dir, "10.0.0.0/33", 1) == -EINVAL &&
+	      meta_stack_set(pin_dir, "bogus", 1) == -EINVAL,
+	      "stack: bad prefixes refused ('%s')", meta_last_error());
+}
+
 /* Private namespaces: our own bpffs, devices and routes, nothing left. */
 static int isolate(void)
 {
@@ -647,6 +723,7 @@ int main(int argc, char **argv)
 	test_pods();
 	test_marks();
 	test_host_routing();
+	test_stack();
 
 	for (i = 0; i < NPROGS; i++)
 		meta_bpf_close(progs[i].obj);

@@ -55,6 +55,8 @@ static const char help_text[] =
 "\n"
 "    metactl pod add ADDR DEV|IFINDEX      metactl pod del ADDR\n"
 "    metactl pod list\n"
+"    metactl stack via CIDR...             metactl stack fast CIDR...\n"
+"    metactl stack del CIDR...             metactl stack list\n"
 "    metactl target set DEV|IFINDEX        metactl target show\n"
 "    metactl port deny PORT...             metactl port allow PORT...\n"
 "    metactl port list\n"
@@ -97,6 +99,11 @@ static const char help_text[] =
 "             detach removes that filter. Prints the program's id.\n"
 "    pod      meta_pods (nic_ingress, same_node): pod address (IPv4 or IPv6)\n"
 "             -> ifindex of the pod's meta primary. list: \"ADDR IFINDEX\".\n"
+"    stack    meta_stack_cfg (host_routing, nic_ingress, same_node,\n"
+"             stack_flows): pod traffic to CIDR goes through the host stack\n"
+"             (via: Services, masquerading) or keeps the fast path (fast: an\n"
+"             exception); the longest prefix wins, 8 at most. list:\n"
+"             \"CIDR via|fast\".\n"
 "    target   meta_target (redirect_egress, redirect_ingress, redirect_peer,\n"
 "             redirect_neigh_nonh): the device they redirect to. A name is\n"
 "             resolved in metactl's namespace; the programs resolve the\n"
@@ -836,6 +843,37 @@ static int cmd_pod(int argc, char **argv)
 	return usage("pod needs add ADDR DEV|IFINDEX, del ADDR or list");
 }
 
+static int cmd_stack(int argc, char **argv)
+{
+	struct meta_stack_cfg cfg;
+	char txt[64];
+	__u32 i;
+	int a, err = 0;
+
+	if (argc == 2 && !strcmp(argv[1], "list")) {
+		if (meta_stack_get(pin_dir, &cfg))
+			return fail(EXIT_BPF);
+		for (i = 0; i < cfg.n && i < META_STACK_MAX; i++)
+			if (!meta_stack_format(&cfg.nets[i], txt, sizeof(txt)))
+				printf("%s %s\n", txt,
+				       cfg.nets[i].via_stack ? "via" : "fast");
+		return 0;
+	}
+	if (argc < 3 || (strcmp(argv[1], "via") && strcmp(argv[1], "fast") &&
+			 strcmp(argv[1], "del")))
+		return usage("stack needs via CIDR..., fast CIDR..., del CIDR... or list");
+	for (a = 2; a < argc && !err; a++) {
+		if (!strcmp(argv[1], "del"))
+			err = meta_stack_del(pin_dir, argv[a]);
+		else
+			err = meta_stack_set(pin_dir, argv[a],
+					     !strcmp(argv[1], "via"));
+	}
+	if (err == -EINVAL)
+		return usage("%s", meta_last_error());
+	return err ? fail(EXIT_BPF) : 0;
+}
+
 static int cmd_target(int argc, char **argv)
 {
 	__u32 ifindex;
@@ -969,6 +1007,7 @@ static const struct {
 	{ "pair", cmd_pair, true },
 	{ "tc", cmd_tc, true },
 	{ "pod", cmd_pod, false },
+	{ "stack", cmd_stack, false },
 	{ "target", cmd_target, false },
 	{ "port", cmd_port, false },
 	{ "mark", cmd_mark, false },

@@ -59,12 +59,23 @@ in=$(cat)
 log=$(dirname "$0")/../ipam.log
 echo "$CNI_COMMAND $(jq -r .cniVersion <<<"$in") ${CNI_CONTAINERID:-} ${CNI_IFNAME:-}" >> "$log"
 v=$(jq -r .cniVersion <<<"$in")
-case ${CNI_COMMAND}:$v in
-VERSION:*|*:0.3.0|*:0.4.0|*:1.0.0) ;;
+# Called as fake-ipam11 it speaks 1.1.0 too (GC, STATUS).
+v11=false
+[ "${0##*/}" != fake-ipam11 ] || v11=true
+case ${CNI_COMMAND}:$v:$v11 in
+VERSION:*|*:0.3.0:*|*:0.4.0:*|*:1.0.0:*|*:1.1.0:true) ;;
 *) echo "{\"code\":1,\"msg\":\"incompatible CNI versions: $v\"}"; exit 1 ;;
 esac
 case ${CNI_COMMAND}:$(jq -r '.ipam.fail // ""' <<<"$in") in
-VERSION:*) echo '{"cniVersion":"1.0.0","supportedVersions":["0.3.0","0.4.0","1.0.0"]}' ;;
+VERSION:*)
+	if [ "$v11" = true ]; then
+		echo '{"cniVersion":"1.1.0","supportedVersions":["0.3.0","0.4.0","1.0.0","1.1.0"]}'
+	else
+		echo '{"cniVersion":"1.0.0","supportedVersions":["0.3.0","0.4.0","1.0.0"]}'
+	fi ;;
+STATUS:status) echo '{"code":50,"msg":"pool not ready"}'; exit 1 ;;
+ADD:nogw) echo '{"cniVersion":"1.0.0","ips":[{"address":"10.9.0.5/24"}]}' ;;
+ADD:selfgw) echo '{"cniVersion":"1.0.0","ips":[{"address":"10.9.0.5/32","gateway":"10.9.0.5"}]}' ;;
 ADD:code) echo '{"code":11,"msg":"no addresses left","details":"pool x"}'; exit 1 ;;
 ADD:garbage) echo 'panic: oops'; exit 2 ;;
 ADD:*) echo '{"cniVersion":"1.0.0","ips":[{"address":"10.9.0.5/24","gateway":"10.9.0.1"}],"routes":[{"dst":"0.0.0.0/0"}],"dns":{"nameservers":["10.9.0.53"]}}' ;;
@@ -72,6 +83,7 @@ ADD:*) echo '{"cniVersion":"1.0.0","ips":[{"address":"10.9.0.5/24","gateway":"10
 esac
 EOF
 chmod +x "$cnipath/fake-ipam"
+ln -s fake-ipam "$cnipath/fake-ipam11"
 
 # run_cni STDIN VAR=VALUE...: runs the plugin with only these CNI_*
 # variables; sets out (stdout) and rc.
@@ -367,6 +379,81 @@ expect_error "GC with cniVersion 1.0.0" 1
 run_cni "$(conf 1.1.0 '."cni.dev/valid-attachments" = {}')" CNI_COMMAND=GC \
 	CNI_PATH="$cnipath"
 expect_error "GC with valid-attachments not an array" 7
+
+run_cni "$(conf 1.1.0)" CNI_COMMAND=GC CNI_PATH="$cnipath"
+expect_error "GC without cni.dev/valid-attachments (would delete everything)" 7
+run_cni "$(conf 1.1.0 '."cni.dev/valid-attachments" = [{"containerID": "c1"}]')" \
+	CNI_COMMAND=GC CNI_PATH="$cnipath"
+expect_error "GC with an attachment lacking its ifname" 7
+run_cni "$(conf 1.1.0 "$gc | .ipam.type = \"no-such-ipam\"")" CNI_COMMAND=GC \
+	CNI_PATH="$cnipath"
+expect_error "GC without its IPAM: goes on, then reports it" 103
+: > "$tmp/ipam.log"
+run_cni "$(conf 1.1.0 "$gc | .ipam.type = \"fake-ipam11\"")" CNI_COMMAND=GC \
+	CNI_PATH="$cnipath"
+expect_ok "GC with an IPAM that speaks 1.1.0"
+log=$(tr '\n' ';' < "$tmp/ipam.log")
+if [ "$log" = "VERSION 1.1.0  ;GC 1.1.0  ;" ]; then
+	pass "GC is forwarded to an IPAM that speaks 1.1.0"
+else
+	fail "GC is forwarded to an IPAM that speaks 1.1.0" \
+	     "expected: VERSION 1.1.0  ;GC 1.1.0  ;" "seen:     $log"
+fi
+: > "$tmp/ipam.log"
+run_cni "$(conf 1.1.0 "$gc")" CNI_COMMAND=GC CNI_PATH="$cnipath"
+log=$(tr '\n' ';' < "$tmp/ipam.log")
+if [ "$log" = "VERSION 1.1.0  ;" ]; then
+	pass "GC is not forwarded to an IPAM that does not speak 1.1.0"
+else
+	fail "GC is not forwarded to an IPAM that does not speak 1.1.0" \
+	     "expected: VERSION 1.1.0  ;" "seen:     $log"
+fi
+
+run_cni "$(conf 1.1.0 '.ipam.type = "fake-ipam11" | .ipam.fail = "status"')" \
+	CNI_COMMAND=STATUS CNI_PATH="$cnipath"
+if [ -e /sys/module/meta ]; then
+	expect_error "STATUS asks an IPAM that speaks 1.1.0" 50
+	expect_jq "STATUS passes the IPAM's message on" .msg '"pool not ready"'
+else
+	skip "STATUS asks an IPAM that speaks 1.1.0" "no meta module here"
+	skip "STATUS passes the IPAM's message on" "no meta module here"
+fi
+
+# ---- what ADD refuses before touching anything (the module is not needed)
+
+run_cni "$(conf 1.1.0 '.ipMasq = true')" "${add_env[@]}"
+expect_error "ipMasq is refused, not ignored" 2
+run_cni "$(conf 1.1.0 '.ipMasq = true')" "${del_env[@]}"
+expect_ok "DEL of a config with ipMasq"
+run_cni "$(conf 1.1.0 '.stateDir = "rel"')" "${add_env[@]}"
+expect_error "stateDir must be absolute" 7
+for t in '{"ingressRate": 1000000}' '{"egressBurst": 80000}' \
+	 '{"ingressRate": -1, "ingressBurst": 8}' '{"egressRate": "1M", "egressBurst": 1}' \
+	 '{"ingressRate": 4, "ingressBurst": 80000}' '[]'; do
+	run_cni "$(conf 1.1.0 ".runtimeConfig.bandwidth = $t")" "${add_env[@]}"
+	expect_error "runtimeConfig.bandwidth $t is refused" 7
+done
+if [ -n "$netns" ] && [ ! -e /sys/module/meta ]; then
+	ns_env=("${add_env[@]}" CNI_NETNS="/run/netns/$netns")
+	run_cni "$(conf 1.1.0 '.ipam.fail = "nogw"')" "${ns_env[@]}"
+	expect_error "IPAM result without a gateway is refused, not guessed" 7
+	run_cni "$(conf 1.1.0 '.ipam.fail = "selfgw"')" "${ns_env[@]}"
+	expect_error "IPAM result whose gateway is the pod's own address" 7
+	run_cni "$(conf 1.1.0 ".logFile = \"$tmp/meta.log\"")" "${ns_env[@]}" \
+		CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0"
+	if grep -q 'ADD c1 \[default/web-0\] .*meta kernel module' "$tmp/meta.log" 2>/dev/null; then
+		pass "logFile: the failure, with command, container and pod"
+	else
+		fail "logFile: the failure, with command, container and pod" \
+		     "seen: $(cat "$tmp/meta.log" 2>&1)"
+	fi
+else
+	for d in "IPAM result without a gateway is refused, not guessed" \
+		 "IPAM result whose gateway is the pod's own address" \
+		 "logFile: the failure, with command, container and pod"; do
+		skip "$d" "needs a host without the meta module and ip netns"
+	done
+fi
 
 run_cni "$(conf 1.0.0)" CNI_COMMAND=STATUS
 expect_error "STATUS with cniVersion 1.0.0" 1

@@ -118,11 +118,13 @@ EOT
 	# The host end: the meta device whose ifalias names this container.
 	host=
 	for d in $(ip -o link show type meta | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
-		if [ "$(cat "/sys/class/net/$d/ifalias" 2>/dev/null)" = "cni:$net:$cid:eth0" ]; then
-			host=$d
-		fi
+		case $(cat "/sys/class/net/$d/ifalias" 2>/dev/null) in
+		"cni:$net:$cid:eth0"|"cni:$net:$cid:eth0 pod:"*) host=$d ;;
+		esac
 	done
 	check_cond "$t: a meta host end has ifalias cni:$net:<container id>:eth0" test -n "$host"
+	# With K8S_POD_* in CNI_ARGS the alias goes on with " pod:NS/NAME".
+	echo "# $t: host end alias: $(cat "/sys/class/net/$host/ifalias" 2>/dev/null)"
 	check_eq "$t: the host end's name is meta + FNV-1a of <container id>/eth0" \
 		"$(cni_hostdev "$cid" eth0)" "$host"
 	check_eq "$t: the host end is up" UP \

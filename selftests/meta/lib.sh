@@ -284,8 +284,24 @@ cni() {
 	*) env+=(CNI_NETNS="/run/netns/$4") ;;
 	esac
 	[ -z "$5" ] || env+=(CNI_IFNAME="$5")
+	# CNI_ARGS only when a test asks for it (CNI_TEST_ARGS).
+	[ -z "${CNI_TEST_ARGS:-}" ] || env+=(CNI_ARGS="$CNI_TEST_ARGS")
 	echo "### $plugin $2 $3 $4 $5" >>"$CNI_LOG"
 	timeout 60 env "${env[@]}" "$CNI_PATH/$plugin" <<<"$conf" 2>>"$CNI_LOG"
+}
+
+# ok_run DESC VAR CMD...: CMD must exit 0; its stdout goes into VAR.
+ok_run() {
+	local _desc=$1 _var=$2 _out _rc=0
+	shift 2
+	_out=$("$@") || _rc=$?
+	printf -v "$_var" '%s' "$_out"
+	if [ "$_rc" -eq 0 ]; then
+		pass "$_desc"
+	else
+		fail "$_desc" "expected: exit 0" "seen:     exit $_rc: $_out" \
+			"stderr:   $(tail -n 3 "$CNI_LOG")"
+	fi
 }
 
 # cni_conf NAME TYPE SUBNET DATADIR [JQ]: a network configuration, version
@@ -361,4 +377,51 @@ pod_routes() {
 	in_ns "$1" ip -j route show | jq -c --arg self "${2:-}" \
 		'map(del(.dev) | if .prefsrc == $self then .prefsrc = "SELF" else . end)
 		 | sort_by(.dst)'
+}
+
+# cni_list COMMAND CONFLIST CONTAINERID NETNS IFNAME [RUNTIMECONFIG]: run a
+# conflist the way libcni does (Debian ships no cnitool): each plugin gets
+# its own object plus the list's name and cniVersion, runtimeConfig with
+# the keys of its declared capabilities, and prevResult. ADD goes in order,
+# each plugin's result the next one's prevResult, and prints the last;
+# CHECK in order and DEL in reverse, with $CNI_LIST_PREV (the ADD result)
+# as prevResult; GC and STATUS in order (GC with $CNI_LIST_VALID as
+# cni.dev/valid-attachments). Stops at the first failure (DEL goes on, as
+# libcni's does not, so nothing leaks) and returns its status, its error
+# JSON on stdout.
+cni_list() {
+	local cmd=$1 list=$2 cid=$3 ns=$4 ifname=$5 rc=${6:-"{}"} n i idx
+	local prev=${CNI_LIST_PREV:-} conf out status=0 first=0
+	n=$(jq '.plugins | length' <<<"$list")
+	for ((i = 0; i < n; i++)); do
+		idx=$i
+		[ "$cmd" != DEL ] || idx=$((n - 1 - i))
+		conf=$(jq -c --argjson i "$idx" --argjson rc "$rc" \
+			'.plugins[$i] as $p | $p + {name, cniVersion}
+			 | del(.capabilities)
+			 | if ($p.capabilities // {}) != {} then
+				.runtimeConfig = ($rc | with_entries(select(.key as $k
+					| $p.capabilities[$k] == true)))
+			   else . end' <<<"$list")
+		case $cmd in
+		ADD|CHECK|DEL)
+			[ -z "$prev" ] || conf=$(cni_prev "$conf" "$prev") ;;
+		GC)
+			conf=$(jq -c --argjson v "${CNI_LIST_VALID:-[]}" \
+				'. + {"cni.dev/valid-attachments": $v}' <<<"$conf") ;;
+		esac
+		status=0
+		case $cmd in
+		GC|STATUS) out=$(cni "$(jq -r .type <<<"$conf")" "$cmd" "" "" "" "$conf") || status=$? ;;
+		*) out=$(cni "$(jq -r .type <<<"$conf")" "$cmd" "$cid" "$ns" "$ifname" "$conf") || status=$? ;;
+		esac
+		if [ "$status" -ne 0 ]; then
+			[ "$first" -ne 0 ] || { first=$status; printf '%s\n' "$out"; }
+			[ "$cmd" = DEL ] && continue
+			return "$status"
+		fi
+		[ "$cmd" != ADD ] || prev=$out
+	done
+	[ "$cmd" != ADD ] || printf '%s\n' "$prev"
+	return "$first"
 }

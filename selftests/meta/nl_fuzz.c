@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +102,7 @@ static const char usage_text[] =
 "    -n, --requests N     stop after N requests (default 1000; 0: no limit)\n"
 "    -t, --seconds T      stop after T seconds (default 0: no limit); at\n"
 "                         least one of the two limits must be set\n"
-"    -k, --check-every K  ip/jq and BPF checks every K requests (default 250)\n"
+"    -k, --check-every K  ip/jq and BPF checks every K requests (default 1000)\n"
 "        --netns N        namespaces to create (default 3, 1..6)\n"
 "        --no-home        never touch ns0 (the starting namespace): for runs\n"
 "                         beside other tests; no exact BPF program count\n"
@@ -165,7 +166,7 @@ static struct {
 	bool no_home, no_ip_check, verbose, hex, dry_run;
 	const char *brk;
 } opt = {
-	.requests = 1000, .check_every = 250, .history = 8, .settle = 60,
+	.requests = 1000, .check_every = 1000, .history = 8, .settle = 60,
 	.netns = 3,
 };
 
@@ -372,6 +373,17 @@ static int msg_find_top(const struct fz_msg *m, uint16_t type)
 	return found;
 }
 
+/* The first child of @parent of @type, or -1. */
+static int msg_find_child(const struct fz_msg *m, int parent, uint16_t type)
+{
+	int i;
+
+	for (i = m->node[parent].first; i >= 0; i = m->node[i].next)
+		if ((m->node[i].type & NLA_TYPE_MASK) == type)
+			return i;
+	return -1;
+}
+
 static uint32_t node_u32(const struct fz_msg *m, int i, bool *ok)
 {
 	uint32_t v = 0;
@@ -498,7 +510,7 @@ static struct {
 	int max_pairs, max_progs;
 } st;
 
-static double t_start;
+static double t_setup, t_start, t_cleanup;
 static bool stopped_by_time;
 
 static bool slot_usable(int s)
@@ -1400,6 +1412,7 @@ struct fz_req {
 	const char *must_fail;		/* why the kernel must refuse it */
 	const char *must_fail_create;	/* why, if it creates (see create_attempt()) */
 	bool core_reason, meta_reason;	/* whose rule refuses it */
+	bool core_create_reason;
 	bool cset[IFLA_META_MAX + 1];	/* create: attributes given, values */
 	uint32_t cval[IFLA_META_MAX + 1];
 	char peer_name[IFNAMSIZ];
@@ -1447,11 +1460,16 @@ static void must_meta(struct fz_req *r, const char *why)
 	r->meta_reason = true;
 }
 
-/* Refused by a creation; a NEWLINK that finds its device changes it instead. */
-static void must_create(struct fz_req *r, const char *why)
+/*
+ * Refused by a creation (a NEWLINK that finds its device changes it
+ * instead); by meta's own code, with a message, or by the core's.
+ */
+static void must_create(struct fz_req *r, const char *why, bool meta)
 {
 	if (!r->must_fail_create)
 		r->must_fail_create = why;
+	if (!meta)
+		r->core_create_reason = true;
 }
 
 /* --- pickers --- */
@@ -1913,7 +1931,7 @@ static void gen_create_data(struct fz_req *r, int data, bool *l2)
 		msg_u32(m, nest, IFLA_META_PROG_FD, good[0].fd);
 		msg_u32(m, nest, IFLA_META_PROG_DIR, META_PROG_DIR_PRIMARY);
 		dsc(r, " programs");
-		must_create(r, "programs at creation");
+		must_create(r, "programs at creation", true);
 		break;
 	case 3:
 		nest = msg_nest(m, data, rn(2) ? IFLA_META_PRIMARY_PROGS : IFLA_META_PEER_PROGS);
@@ -1952,7 +1970,7 @@ static void gen_create(struct fz_req *r)
 	static const char *const bad_kind[] = { "", "met", "meta0", "META" };
 	struct fz_msg *m = &r->m;
 	unsigned char mac[16];
-	int kind, nsattrs = 0, s = -2, li, data;
+	int kind, nsattrs = 0, s = -2, li, data = -1, peer;
 	char name[32];
 	bool l2 = false;
 	int32_t iv;
@@ -2008,6 +2026,7 @@ static void gen_create(struct fz_req *r)
 		pick_nsid(r->sock, &iv);
 		msg_s32(m, 0, IFLA_LINK_NETNSID, iv);
 		dsc(r, " link-nsid %d", iv);
+		nsattrs++;	/* where the peer goes: no ifindex collision below */
 	}
 	if (pct(12)) {
 		v = pick_mtu();
@@ -2018,6 +2037,18 @@ static void gen_create(struct fz_req *r)
 		msg_u32(m, 0, IFLA_TXQLEN, edge_u32());
 	if (pct(8))
 		msg_u32(m, 0, IFLA_GROUP, rn(4));
+	if (pct(10)) {
+		/* rtnl_configure_link() brings it up once newlink() is done. */
+		m->ifm.ifi_flags = IFF_UP;
+		dsc(r, " up");
+	}
+	if (pct(3)) {
+		/* No meta device can be a master: the core undoes the creation. */
+		v = pick_ifindex(r->sock);
+		msg_u32(m, 0, IFLA_MASTER, v);
+		dsc(r, " master %d", (int)v);
+		r->wild = true;
+	}
 	if (pct(3))
 		msg_u32(m, 0, IFLA_NUM_TX_QUEUES, PICK(((const uint32_t[]){ 1, 2, 16 })));
 	if (pct(3))
@@ -2050,7 +2081,21 @@ static void gen_create(struct fz_req *r)
 		if (kind != MAC_OK)
 			must_meta(r, "an invalid MAC address");
 		else if (!l2)
-			must_create(r, "a MAC address in l3 mode");
+			must_create(r, "a MAC address in l3 mode", true);
+	}
+	/*
+	 * Both ends in one namespace asking for the same fresh ifindex: the
+	 * peer registers first, the primary cannot, the peer must go again.
+	 */
+	peer = data >= 0 ? msg_find_child(m, data, IFLA_META_PEER_INFO) : -1;
+	if (peer >= 0 && !nsattrs && r->peer_slot < 0 && pct(5) &&
+	    m->node[peer].len >= sizeof(struct ifinfomsg)) {
+		iv = 5000 + rn(8);
+		m->ifm.ifi_index = iv;
+		memcpy(m->bytes + m->node[peer].off + offsetof(struct ifinfomsg, ifi_index),
+		       &iv, sizeof(iv));
+		dsc(r, " both ends ifindex %d", iv);
+		must_create(r, "one ifindex asked for both ends", false);
 	}
 }
 
@@ -2284,9 +2329,18 @@ static void gen_setlink(struct fz_req *r)
 	int32_t iv;
 	uint32_t v;
 
-	msg_init(m, RTM_SETLINK, 0);
-	dsc(r, "setlink");
-	put_target(r, link, 70);
+	if (pct(8) && nns > 1) {
+		/* RTM_NEWLINK without a device but with a group changes them all. */
+		msg_init(m, RTM_NEWLINK, 0);
+		r->sock = 1 + rn(nns - 1);
+		v = 1 + rn(3);
+		msg_u32(m, 0, IFLA_GROUP, v);
+		dsc(r, "group %u change via ns%d", v, r->sock);
+	} else {
+		msg_init(m, RTM_SETLINK, 0);
+		dsc(r, "setlink");
+		put_target(r, link, 70);
+	}
 	for (k = 0; k < n; k++) {
 		w = rn(sizeof(what) / sizeof(what[0]));
 		dsc(r, " %s", what[w]);
@@ -2903,10 +2957,17 @@ static int resolve(const struct fz_snap *s, const struct fz_req *r, int *out)
 	return n;
 }
 
+/* A NEWLINK without a device and without CREATE changes a whole group. */
+static bool group_change(const struct fz_req *r)
+{
+	return r->m.type == RTM_NEWLINK && !(r->m.flags & NLM_F_CREATE) &&
+	       r->ifindex <= 0 && !r->has_name && msg_find_top(&r->m, IFLA_GROUP) >= 0;
+}
+
 /* A NEWLINK that can only create: nothing it could name exists. */
 static bool create_attempt(const struct fz_req *r, const struct fz_snap *pre)
 {
-	if (r->m.type != RTM_NEWLINK || r->garbled || r->has_alt)
+	if (r->m.type != RTM_NEWLINK || r->garbled || r->has_alt || group_change(r))
 		return false;
 	if (r->ifindex > 0)
 		return !index_anywhere(pre, r->ifindex);
@@ -2966,7 +3027,7 @@ static void check_transition(const struct fz_req *r, const struct fz_snap *pre,
 			violation("%s, and the pairs went from %d to %d: not accounted for",
 				  errstr(r, eb, sizeof(eb)), before, after);
 		if (d && !(r->m.flags & NLM_F_CREATE))
-			violation("a pair appeared without NLM_F_CREATE");
+			violation("a pair appeared without NLM_F_CREATE: not accounted for");
 		break;
 	case RTM_DELLINK:
 		/* A deletion by group takes any number of pairs; else one. */
@@ -3352,7 +3413,7 @@ static void check_expect(const struct fz_req *r, const struct fz_snap *pre,
 		return;
 	}
 	if (r->must_fail_create && create_attempt(r, pre)) {
-		expect_refused(r, r->must_fail_create, msg);
+		expect_refused(r, r->must_fail_create, msg && !r->core_create_reason);
 		return;
 	}
 	switch (r->op) {
@@ -3525,49 +3586,93 @@ static void do_reap(void)
 /* ------------------------------------------------------------------------ */
 /* The periodic checks: ip and jq, BPF programs */
 
-static const char ip_script[] =
-	"json=$(ip -d -j link show type meta) || { echo \"ip -d -j link show: exit $?\" >&2; exit 10; }\n"
-	/* iproute2's JSON writer copies control characters in names as they are. */
-	"json=$(printf '%s' \"$json\" | tr -d '\\001-\\037')\n"
-	"n=$(printf '%s' \"$json\" | jq -e '[.[] | select(.linkinfo.info_kind == \"meta\")] | length') ||\n"
-	"	{ echo \"jq cannot read: $json\" >&2; exit 11; }\n"
-	"err=$(ip -d link show type meta 2>&1 >/dev/null) || { echo \"ip -d link show: $err\" >&2; exit 12; }\n"
-	"[ -z \"$err\" ] || { echo \"ip -d link show complains: $err\" >&2; exit 13; }\n"
-	"echo \"$n\"\n";
-
-/* How many meta devices ip and jq see in slot @s; -1 with @why on failure. */
-static int ip_count(int s, char *why, size_t size)
+/*
+ * Run @argv in slot @s: @in on its stdin, its stdout (or, with @err, its
+ * stderr) into @out (malloc'ed, NUL-terminated). Returns the wait status.
+ */
+static int run_in(int s, char *const argv[], const char *in, size_t inlen,
+		  bool err, char **out)
 {
-	char out[256];
-	size_t used = 0;
+	int pin[2], pout[2], status;
+	size_t len = 0, cap = 4096;
 	ssize_t n;
-	int p[2], status;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC))
+	if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC))
 		die("pipe: %s", strerror(errno));
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
 	if (pid == 0) {
-		if (setns(ns[s].fd, CLONE_NEWNET) || dup2(p[1], 1) < 0)
+		if (setns(ns[s].fd, CLONE_NEWNET) || dup2(pin[0], 0) < 0 ||
+		    dup2(pout[1], err ? 2 : 1) < 0 || dup2(devnull_fd, err ? 1 : 2) < 0)
 			_exit(126);
-		execl("/bin/sh", "sh", "-c", ip_script, (char *)NULL);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
-	close(p[1]);
-	while ((n = read(p[0], out + used, sizeof(out) - 1 - used)) > 0)
-		used += n;
-	out[used] = '\0';
-	close(p[0]);
-	waitpid(pid, &status, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		snprintf(why, size, "the ip/jq check in ns%d failed (status %#x): see above",
-			 s, status);
-		return -1;
+	close(pin[0]);
+	close(pout[1]);
+	/* jq reads all before it writes a byte: no deadlock. */
+	while (inlen && (n = write(pin[1], in, inlen)) > 0) {
+		in += n;
+		inlen -= n;
 	}
-	return atoi(out);
+	close(pin[1]);
+	*out = malloc(cap);
+	while (*out && (n = read(pout[0], *out + len, cap - len - 1)) > 0) {
+		len += n;
+		if (cap - len < 2)
+			*out = realloc(*out, cap *= 2);
+	}
+	if (!*out)
+		die("out of memory");
+	(*out)[len] = '\0';
+	close(pout[0]);
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+/*
+ * How many meta devices ip and jq see in slot @s; -1 with @why on failure.
+ * No shell: exec under TCG, and more so on a debug kernel, is slow.
+ */
+static int ip_count(int s, char *why, size_t size)
+{
+	char *ip_j[] = { "ip", "-d", "-j", "link", "show", "type", "meta", NULL };
+	char *ip_d[] = { "ip", "-d", "link", "show", "type", "meta", NULL };
+	char *jq[] = { "jq", "-e", "[.[] | select(.linkinfo.info_kind == \"meta\")] | length", NULL };
+	char *json, *count = NULL, *complaint = NULL, *p, *q;
+	int status, n = -1;
+
+	status = run_in(s, ip_j, NULL, 0, false, &json);
+	if (status) {
+		snprintf(why, size, "ns%d: ip -d -j link show type meta: status %#x", s, status);
+		goto out;
+	}
+	/* iproute2's JSON writer copies control characters in names as they are. */
+	for (p = q = json; *p; p++)
+		if ((unsigned char)*p >= ' ')
+			*q++ = *p;
+	*q = '\0';
+	status = run_in(s, jq, json, q - json, false, &count);
+	if (status) {
+		snprintf(why, size, "ns%d: jq cannot read what ip -d -j prints (status %#x): %.200s",
+			 s, status, json);
+		goto out;
+	}
+	status = run_in(s, ip_d, NULL, 0, true, &complaint);
+	if (status || complaint[0]) {
+		snprintf(why, size, "ns%d: ip -d link show type meta: status %#x: %.200s",
+			 s, status, complaint);
+		goto out;
+	}
+	n = atoi(count);
+out:
+	free(json);
+	free(count);
+	free(complaint);
+	return n;
 }
 
 /* The programs alive are our open ones, the attached ones and the baseline. */
@@ -3610,7 +3715,7 @@ static const char *bpf_check(char *why, size_t size, bool final)
 static void full_check(void)
 {
 	static bool broken_ip;
-	char why[256];
+	char why[512];
 	const char *what = NULL;
 	int s, n, model, tries;
 
@@ -3874,6 +3979,8 @@ static void setup(void)
 		die("must run as root (try --dry-run)");
 	/* Before 5.11 BPF memory is charged against RLIMIT_MEMLOCK. */
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);
+	/* A check's command that exits early must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (kmsg_fd < 0)
@@ -3941,6 +4048,46 @@ static enum fz_op pick_op(void)
 	return i;
 }
 
+/*
+ * ns0 is shared with whatever else runs (the debug kernel's dummy0, ifb0,
+ * sit0...): a request that would name a device there that is not ours
+ * names a device that does not exist instead.
+ */
+static void spare_ns0(struct fz_req *r)
+{
+	static const char none[] = "fznone";
+	int cand[2], n, i, name;
+	bool hit = false;
+
+	if (group_change(r)) {
+		while ((i = msg_find_top(&r->m, IFLA_TARGET_NETNSID)) >= 0)
+			msg_unlink(&r->m, i);
+		if (!r->sock) {
+			r->sock = 1;
+			dsc(r, " [ns0 spared: via ns1]");
+		}
+		classify(r);
+		return;
+	}
+	n = resolve(cur, r, cand);
+	for (i = 0; i < n; i++)
+		hit |= cur->l[cand[i]].ns == 0 && (!cur->l[cand[i]].meta || cur->l[cand[i]].foreign);
+	if (!hit)
+		return;
+	if (r->ifindex > 0) {
+		r->m.ifm.ifi_index = 0x7ffffff0;
+	} else {
+		name = msg_find_top(&r->m, r->has_alt ? IFLA_ALT_IFNAME : IFLA_IFNAME);
+		node_resize(&r->m, name, sizeof(none));
+		if (r->m.node[name].len == sizeof(none))
+			memcpy(r->m.bytes + r->m.node[name].off, none, sizeof(none));
+		else
+			msg_unlink(&r->m, name);
+	}
+	dsc(r, " [ns0 spared: %s instead]", r->ifindex > 0 ? "#2147483632" : none);
+	classify(r);
+}
+
 static void step(struct fz_req *r)
 {
 	enum fz_op op = pick_op();
@@ -3989,6 +4136,7 @@ static void step(struct fz_req *r)
 	if (pct(op == OP_RANDOM ? 30 : 25))
 		mutate_tree(r);
 	classify(r);
+	spare_ns0(r);
 	send_req(r);
 	if (opt.dry_run)
 		return;
@@ -4021,6 +4169,8 @@ static void summary(double secs)
 	printf("nl_fuzz: seed %" PRIu64 ": %lu requests in %.1f s (%.0f/s): %lu accepted, %lu refused; %lu mutated, %lu garbled\n",
 	       opt.seed, st.req, secs, secs > 0 ? st.req / secs : 0.0, st.ok,
 	       st.refused, st.mutated, st.garbled);
+	printf("nl_fuzz: setup %.1f s, cleanup and final checks %.1f s\n",
+	       t_start - t_setup, now() - t_cleanup);
 	printf("nl_fuzz: as the ABI predicts: %lu creations, %lu deletions, %lu attaches, %lu detaches, %lu policy changes, %lu refusals\n",
 	       st.created, st.deleted, st.attached, st.detached, st.changed,
 	       st.expected);
@@ -4155,6 +4305,7 @@ int main(int argc, char **argv)
 	       opt.seed, opt.requests, opt.seconds, opt.netns, opt.check_every,
 	       opt.no_home ? ", ns0 left alone" : "", opt.dry_run ? ", dry run" : "");
 
+	t_setup = now();
 	setup();
 	t_start = now();
 	for (;;) {
@@ -4167,6 +4318,7 @@ int main(int argc, char **argv)
 		step(&req);
 	}
 	secs = now() - t_start;
+	t_cleanup = now();
 	cleanup(true);
 	summary(secs);
 	printf("nl_fuzz: no violation\n");

@@ -12,6 +12,7 @@
  * says what is checked.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -114,6 +115,10 @@ static const char usage_text[] =
 "        --hex            print requests in hex with --verbose\n"
 "        --dry-run        build and print requests, send nothing (no root,\n"
 "                         no kernel: for valgrind and determinism checks)\n"
+"        --send HEX       send one request, given in hex as a violation report\n"
+"                         prints it (offsets like \"0020:\" are skipped), in the\n"
+"                         current namespace; print the answer; exit 0 if\n"
+"                         accepted, 1 if refused: a reproducer in one line\n"
 "        --break WHAT     prove a check can fail: after request 5 (or at the\n"
 "                         first full check) do what the check must catch:\n"
 "                         foreign   create a pair behind the model's back\n"
@@ -1413,6 +1418,7 @@ struct fz_req {
 	const char *must_fail_create;	/* why, if it creates (see create_attempt()) */
 	bool core_reason, meta_reason;	/* whose rule refuses it */
 	bool core_create_reason;
+	bool strict_only;		/* refused only by meta's strict parsing */
 	bool cset[IFLA_META_MAX + 1];	/* create: attributes given, values */
 	uint32_t cval[IFLA_META_MAX + 1];
 	char peer_name[IFNAMSIZ];
@@ -1458,6 +1464,13 @@ static void must_meta(struct fz_req *r, const char *why)
 	if (!r->must_fail)
 		r->must_fail = why;
 	r->meta_reason = true;
+}
+
+/* ... because its strict parsing does; rtnetlink's own would not. */
+static void must_strict(struct fz_req *r, const char *why)
+{
+	must_meta(r, why);
+	r->strict_only = true;
 }
 
 /*
@@ -1775,6 +1788,41 @@ static int put_random_attr(struct fz_msg *m, int parent, uint16_t type)
 
 /* --- builders --- */
 
+/*
+ * Now and then an empty IFLA_INFO_DATA before the real one @data in @li:
+ * rtnetlink keeps the last, so the request means the same and must be
+ * judged as strictly. More often when only strict parsing refuses it.
+ */
+static void put_shadow_data(struct fz_req *r, int li, int data)
+{
+	struct fz_msg *m = &r->m;
+	int16_t *link;
+	int n;
+
+	if (li < 0 || data < 0 || !pct(r->strict_only ? 30 : 4))
+		return;
+	n = msg_nest(m, li, IFLA_INFO_DATA);
+	if (n < 0)
+		return;
+	msg_unlink(m, n);
+	for (link = &m->node[li].first; *link != data; link = &m->node[*link].next)
+		;
+	m->node[n].next = data;
+	*link = n;
+	dsc(r, " [empty IFLA_INFO_DATA first]");
+}
+
+/* IFLA_LINKINFO { kind meta, IFLA_INFO_DATA {} } in @m: the data nest. */
+static int put_meta_data(struct fz_msg *m, int *li)
+{
+	int l = msg_nest(m, 0, IFLA_LINKINFO);
+
+	msg_str(m, l, IFLA_INFO_KIND, META_LINK_KIND);
+	if (li)
+		*li = l;
+	return msg_nest(m, l, IFLA_INFO_DATA);
+}
+
 /* IFLA_META_PEER_INFO: an ifinfomsg and the peer's IFLA_* attributes. */
 static void gen_peer(struct fz_req *r, int data, bool l2)
 {
@@ -1943,24 +1991,30 @@ static void gen_create_data(struct fz_req *r, int data, bool *l2)
 		t = PICK(((const int[]){ 0, IFLA_META_MAX + 1, 64 }));
 		msg_u32(m, data, t, 0);
 		dsc(r, " unknown-attr %d", t);
-		must_meta(r, "an unknown attribute");
+		must_strict(r, "an unknown attribute");
 		break;
 	case 5:
+		/* Longer than the type passes rtnetlink's liberal parser. */
+		t = PICK(((const int[]){ 0, 2, 8 }));
 		if (pct(50)) {
-			msg_add(m, data, IFLA_META_MODE, NULL, PICK(((const int[]){ 0, 2, 8 })));
-			dsc(r, " mode-wrong-size");
+			msg_add(m, data, IFLA_META_MODE, NULL, t);
+			dsc(r, " mode-size-%d", t);
 		} else {
-			msg_add(m, data, IFLA_META_HEADROOM, NULL, 4);
-			dsc(r, " headroom-wrong-size");
+			t = 4;
+			msg_add(m, data, IFLA_META_HEADROOM, NULL, t);
+			dsc(r, " headroom-size-4");
 		}
-		must_meta(r, "an attribute of the wrong size");
+		if (t > 4 || t == 4)
+			must_strict(r, "an attribute longer than its type");
+		else
+			must_meta(r, "an attribute shorter than its type");
 		break;
 	case 6:
 		if (last < 0)
 			break;
 		msg_copy(m, last, data, -1);
 		dsc(r, " repeated");
-		must_meta(r, "a repeated attribute");
+		must_strict(r, "a repeated attribute");
 		break;
 	}
 }
@@ -2073,6 +2127,7 @@ static void gen_create(struct fz_req *r)
 	if (pct(96)) {
 		data = msg_nest(m, li, IFLA_INFO_DATA);
 		gen_create_data(r, data, &l2);
+		put_shadow_data(r, li, data);
 	}
 	if (pct(10)) {
 		kind = pick_mac(mac, &len);
@@ -2099,28 +2154,19 @@ static void gen_create(struct fz_req *r)
 	}
 }
 
-/* IFLA_LINKINFO { kind meta, IFLA_INFO_DATA {} }: the data nest. */
-static int put_meta_data(struct fz_msg *m)
-{
-	int li = msg_nest(m, 0, IFLA_LINKINFO);
-
-	msg_str(m, li, IFLA_INFO_KIND, META_LINK_KIND);
-	return msg_nest(m, li, IFLA_INFO_DATA);
-}
-
 static void gen_change(struct fz_req *r)
 {
 	static const uint32_t good_pol[] = { META_POLICY_FORWARD, META_POLICY_BLACKHOLE };
 	static const uint32_t bad_pol[] = { 1, 3, META_REDIRECT, 0xffffffff };
 	struct fz_msg *m = &r->m;
 	struct ifinfomsg ifm = { 0 };
-	int data, i, t;
+	int data, li, i, t;
 	uint32_t v;
 
 	msg_init(m, RTM_NEWLINK, 0);
 	dsc(r, "change");
 	put_target(r, pick_link(75), 60);
-	data = put_meta_data(m);
+	data = put_meta_data(m, &li);
 	for (i = 0; i < 2; i++) {
 		if (!pct(i ? 50 : 60))
 			continue;
@@ -2150,6 +2196,17 @@ static void gen_change(struct fz_req *r)
 		dsc(r, " primary=1");
 		must_meta(r, "the read-only primary attribute");
 	}
+	if (pct(4) && (t = m->node[data].first) >= 0) {
+		msg_copy(m, t, data, -1);
+		dsc(r, " repeated");
+		must_strict(r, "a repeated attribute");
+	}
+	if (pct(3)) {
+		msg_u32(m, data, IFLA_META_MAX + 1 + rn(8), 0);
+		dsc(r, " unknown-attr");
+		must_strict(r, "an unknown attribute");
+	}
+	put_shadow_data(r, li, data);
 }
 
 /*
@@ -2235,33 +2292,12 @@ static void gen_detach_clean(struct fz_req *r, int link, int nest)
 	}
 }
 
-/* IFLA_META_PROG_ATTACH or _DETACH through a (usually primary) end. */
-static void gen_prog(struct fz_req *r, bool attach)
+/* The attributes of an attach or detach nest: valid, odd or wrong. */
+static void gen_prog_attrs(struct fz_req *r, bool attach, int link, int nest)
 {
 	struct fz_msg *m = &r->m;
-	unsigned int rich = !attach ? 30 : phase() == 1 ? 70 : 40;
-	int link = pct(rich) ? richest_primary() : pick_link(85), data, nest;
-	bool clean = link >= 0 && link == richest_primary() && pct(70) &&
-		     (attach || cur->l[link].nprogs[0] + cur->l[link].nprogs[1]);
 	uint32_t v, flags = 0;
 	unsigned int x;
-
-	msg_init(m, RTM_NEWLINK, 0);
-	dsc(r, attach ? "attach" : "detach");
-	put_target(r, link, 70);
-	data = put_meta_data(m);
-	r->nested = clean || pct(96);
-	nest = msg_add(m, data, (attach ? IFLA_META_PROG_ATTACH : IFLA_META_PROG_DETACH) |
-		       (r->nested ? NLA_F_NESTED : 0), NULL, 0);
-	if (!r->nested)
-		dsc(r, " !NESTED");
-	if (clean) {
-		if (attach)
-			gen_attach_clean(r, link, nest);
-		else
-			gen_detach_clean(r, link, nest);
-		return;
-	}
 
 #define PUT(t, val) do {						\
 		r->phas[t] = true;					\
@@ -2315,6 +2351,45 @@ static void gen_prog(struct fz_req *r, bool attach)
 		}
 	}
 #undef PUT
+}
+
+/* IFLA_META_PROG_ATTACH or _DETACH through a (usually primary) end. */
+static void gen_prog(struct fz_req *r, bool attach)
+{
+	struct fz_msg *m = &r->m;
+	unsigned int rich = !attach ? 30 : phase() == 1 ? 70 : 40;
+	int link = pct(rich) ? richest_primary() : pick_link(85), data, nest, li;
+	bool clean = link >= 0 && link == richest_primary() && pct(70) &&
+		     (attach || cur->l[link].nprogs[0] + cur->l[link].nprogs[1]);
+
+	msg_init(m, RTM_NEWLINK, 0);
+	dsc(r, attach ? "attach" : "detach");
+	put_target(r, link, 70);
+	data = put_meta_data(m, &li);
+	r->nested = clean || pct(96);
+	nest = msg_add(m, data, (attach ? IFLA_META_PROG_ATTACH : IFLA_META_PROG_DETACH) |
+		       (r->nested ? NLA_F_NESTED : 0), NULL, 0);
+	if (!r->nested)
+		dsc(r, " !NESTED");
+	if (clean) {
+		if (attach)
+			gen_attach_clean(r, link, nest);
+		else
+			gen_detach_clean(r, link, nest);
+	} else {
+		gen_prog_attrs(r, attach, link, nest);
+	}
+	/* Repeats: meta refuses them, rtnetlink's parsers keep the last. */
+	if (pct(5) && m->node[nest].first >= 0) {
+		msg_copy(m, m->node[nest].first, nest, -1);
+		dsc(r, " repeated-in-nest");
+		must_strict(r, "a repeated attribute in the nest");
+	} else if (pct(2)) {
+		msg_copy(m, nest, data, -1);
+		dsc(r, " repeated-nest");
+		must_strict(r, "a repeated nest");
+	}
+	put_shadow_data(r, li, data);
 }
 
 static void gen_setlink(struct fz_req *r)
@@ -2407,7 +2482,7 @@ static void gen_setlink(struct fz_req *r)
 			break;
 		default:
 			/* RTM_SETLINK ignores IFLA_LINKINFO: policy must stay. */
-			data = put_meta_data(m);
+			data = put_meta_data(m, NULL);
 			msg_u32(m, data, IFLA_META_POLICY, META_POLICY_BLACKHOLE);
 		}
 	}
@@ -3430,7 +3505,7 @@ static void check_expect(const struct fz_req *r, const struct fz_snap *pre,
 		check_deleted(r, pre);
 		break;
 	case OP_SETLINK:
-		if (r->mac_kind < 0)
+		if (r->mac_kind < 0 || group_change(r))
 			break;
 		n = resolve(pre, r, cand);
 		if (n != 1) {
@@ -3771,7 +3846,7 @@ static void break_foreign(void)
 
 	msg_init(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	msg_str(&m, 0, IFLA_IFNAME, "fzbrk0");
-	data = put_meta_data(&m);
+	data = put_meta_data(&m, NULL);
 	peer = msg_add(&m, data, IFLA_META_PEER_INFO, &ifm, sizeof(ifm));
 	msg_str(&m, peer, IFLA_IFNAME, "fzbrk1");
 	nlh = msg_build(&m, txbuf, seq, offs, &noffs);
@@ -4185,6 +4260,47 @@ static void summary(double secs)
 		       opt.seconds, opt.requests);
 }
 
+/* --send: one request from its bytes, as meta_nl sends one from options. */
+static int send_hex(const char *hex)
+{
+	unsigned char *buf = calloc(1, FZ_BUF);
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	const char *p = hex, *tok;
+	size_t len = 0, n;
+	char ext[160];
+	int err;
+
+	if (!buf)
+		die("out of memory");
+	while (*p) {
+		p += strspn(p, " \t\n#");
+		tok = p;
+		n = strcspn(p, " \t\n");
+		p += n;
+		if (!n || tok[n - 1] == ':')
+			continue;	/* an offset */
+		if (n != 2 || !isxdigit((unsigned char)tok[0]) || !isxdigit((unsigned char)tok[1]))
+			die("--send: '%.*s' is not a hex byte", (int)n, tok);
+		if (len == FZ_BUF)
+			die("--send: more than %d bytes", FZ_BUF);
+		buf[len++] = strtoul((char[]){ tok[0], tok[1], 0 }, NULL, 16);
+	}
+	if (len < NLMSG_HDRLEN)
+		die("--send: %zu bytes, not even a netlink header", len);
+	nlh->nlmsg_len = len;
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++seq_no;
+	ns[0].nl = nl_open(&ns[0].portid);
+	err = nl_talk(0, buf, len, nlh->nlmsg_seq, ext);
+	if (err)
+		printf("error %d %s: %s\n", err, strerror(err), ext[0] ? ext : "(no extack message)");
+	else
+		printf("ok\n");
+	mnl_socket_close(ns[0].nl);
+	free(buf);
+	return err ? 1 : 0;
+}
+
 static unsigned long num(const char *s, const char *what, unsigned long max)
 {
 	unsigned long long v;
@@ -4213,6 +4329,7 @@ int main(int argc, char **argv)
 		{ "hex", no_argument, NULL, 'x' },
 		{ "dry-run", no_argument, NULL, 'd' },
 		{ "break", required_argument, NULL, 'b' },
+		{ "send", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -4275,6 +4392,8 @@ int main(int argc, char **argv)
 			if (!ok)
 				die("--break: unknown check '%s'", optarg);
 			break;
+		case 'e':
+			return send_hex(optarg);
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;

@@ -5,8 +5,9 @@
  * Each request is built as a tree of attributes from a model of what exists
  * (pairs, namespaces, BPF programs), sometimes mutated as a tree or as bytes,
  * serialized with libmnl and sent. After every request the links of every
- * namespace are dumped and the invariants are checked; every few hundred
- * requests `ip` and jq read the devices and the BPF programs are counted.
+ * namespace are dumped and the invariants are checked; every thousand
+ * requests (by default) `ip` and jq read the devices and the BPF programs
+ * are counted.
  * Choices depend only on the seed and on the kernel's answers, so the same
  * seed on the same kernel sends the same requests. The usage text below
  * says what is checked.
@@ -62,9 +63,11 @@ static const char usage_text[] =
 "    SOCKET_FILTER program, /dev/null, closed fds, stale and foreign ids,\n"
 "    every flag), link changes (MTU, rename, netns moves, up/down, group),\n"
 "    deletion of either end, by name, index or group, and fully random\n"
-"    messages. A quarter of the requests are mutated as a tree (attributes\n"
-"    dropped, repeated, resized, retyped, NLA_F_NESTED flipped, reordered)\n"
-"    and some as bytes (truncated, a length field corrupted, bytes flipped).\n"
+"    messages; now and then an empty IFLA_INFO_DATA before the real one\n"
+"    (rtnetlink keeps the last). A quarter of the requests are mutated as\n"
+"    a tree (attributes dropped, repeated, resized, retyped, NLA_F_NESTED\n"
+"    flipped, reordered) and some as bytes (truncated, a length field\n"
+"    corrupted, bytes flipped).\n"
 "    Between requests it loads and closes programs and deletes whole\n"
 "    namespaces that hold ends of pairs.\n"
 "\n"
@@ -88,7 +91,8 @@ static const char usage_text[] =
 "      - programs and policies change only through the primary the request\n"
 "        named; attach, detach and policy requests built without mutation\n"
 "        succeed or fail as the ABI says and leave the program list the\n"
-"        model predicts; requests that must be refused are refused;\n"
+"        model predicts; requests that must be refused are refused, by\n"
+"        meta with an extack message;\n"
 "      - a deleted namespace takes its pairs with it, and goes away.\n"
 "    Every --check-every requests and at the end:\n"
 "      - `ip -d -j link show type meta` runs in every namespace, jq parses\n"
@@ -130,15 +134,16 @@ static const char usage_text[] =
 "    -h, --help           this text\n"
 "\n"
 "OUTPUT AND EXIT STATUS\n"
-"    The first line gives the seed and the command that replays the run.\n"
-"    On a violation: what failed, the request number, the last requests\n"
-"    with their answers and bytes, the devices; then it cleans up and exits\n"
-"    1. A replay stops at request R with --requests R. The last line on\n"
-"    success: requests, time, rate and counts. Exit 0: no violation; 1: a\n"
-"    violation; 2: usage or setup error.\n"
+"    The first line gives the seed and the limits. On a violation: what\n"
+"    failed, the request number, a command that replays the run up to it,\n"
+"    the last requests with their answers and bytes, the devices before\n"
+"    and after; then it cleans up and exits 1. Otherwise a summary\n"
+"    (requests, time, rate, what the ABI predicted, the states reached)\n"
+"    and \"no violation\". Exit 0: no violation; 1: a violation; 2: usage\n"
+"    or setup error.\n"
 "\n"
 "EXAMPLES\n"
-"    nl_fuzz --seed 1 --requests 2000          # as make check runs it\n"
+"    nl_fuzz --seed 1 --requests 4000          # as make check runs it\n"
 "    nl_fuzz --requests 0 --seconds 3600       # an hour, random seed\n"
 "    nl_fuzz --seed 42 --requests 317 -v --hex # replay up to request 317\n";
 
@@ -389,11 +394,12 @@ static int msg_find_child(const struct fz_msg *m, int parent, uint16_t type)
 	return -1;
 }
 
+/* A top-level u32 as rtnetlink's liberal parser reads it: longer is fine. */
 static uint32_t node_u32(const struct fz_msg *m, int i, bool *ok)
 {
 	uint32_t v = 0;
 
-	*ok = i >= 0 && m->node[i].len == sizeof(v) && m->node[i].first < 0;
+	*ok = i >= 0 && m->node[i].len >= sizeof(v) && m->node[i].first < 0;
 	if (*ok)
 		memcpy(&v, m->bytes + m->node[i].off, sizeof(v));
 	return v;
@@ -2762,13 +2768,24 @@ static void classify(struct fz_req *r)
 	}
 	i = msg_find_top(m, IFLA_TARGET_NETNSID);
 	r->tnsid = node_u32(m, i, &ok);
-	r->has_tnsid = i >= 0;
+	r->has_tnsid = ok;
+	/*
+	 * Pure: changelink() is all it can do. rtnetlink fails a request
+	 * after a successful changelink() for IFLA_INFO_SLAVE_DATA without a
+	 * master, and do_setlink() goes on with what else it holds.
+	 */
 	r->pure = m->type == RTM_NEWLINK && !m->ifm.ifi_flags && !m->ifm.ifi_change;
 	for (i = m->node[0].first; i >= 0; i = m->node[i].next) {
 		t = m->node[i].type & NLA_TYPE_MASK;
 		if (t == IFLA_LINKINFO || (t == IFLA_IFNAME && r->ifindex <= 0))
 			continue;
 		r->pure = false;
+	}
+	i = msg_find_top(m, IFLA_LINKINFO);
+	for (i = i >= 0 ? m->node[i].first : -1; i >= 0; i = m->node[i].next) {
+		t = m->node[i].type & NLA_TYPE_MASK;
+		if (t != IFLA_INFO_KIND && t != IFLA_INFO_DATA)
+			r->pure = false;
 	}
 	i = msg_find_top(m, IFLA_GROUP);
 	r->group = node_u32(m, i, &ok);
@@ -4255,7 +4272,7 @@ static void summary(double secs)
 	for (i = 0; i < OP_LOAD; i++)
 		printf(" %s %lu/%lu", op_name[i], st.op_ok[i], st.op[i]);
 	printf("\n");
-	if (stopped_by_time)
+	if (stopped_by_time && opt.requests)
 		printf("nl_fuzz: stopped by --seconds %lu before request %lu\n",
 		       opt.seconds, opt.requests);
 }

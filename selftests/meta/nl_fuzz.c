@@ -504,7 +504,7 @@ struct fz_snap {
 
 /* What we know (the last dump) and what the dump after a request shows. */
 static struct fz_snap snap_a, snap_b;
-static struct fz_snap *cur = &snap_a, *post = &snap_b;
+static struct fz_snap *cur = &snap_a, *seen = &snap_b;
 
 /* Every program id we ever loaded: the only ones a program list may hold. */
 static uint32_t *ours_ids;
@@ -743,8 +743,8 @@ violation(const char *fmt, ...)
 	for (i = 0; i < (unsigned long)cur->n; i++)
 		print_link(&cur->l[i]);
 	printf("nl_fuzz: links after it:\n");
-	for (i = 0; i < (unsigned long)post->n; i++)
-		print_link(&post->l[i]);
+	for (i = 0; i < (unsigned long)seen->n; i++)
+		print_link(&seen->l[i]);
 	fflush(stdout);
 	cleanup(false);
 	exit(1);
@@ -1863,7 +1863,7 @@ static void gen_peer(struct fz_req *r, int data, bool l2)
 		if (kind == NAME_BAD)
 			must(r, "an invalid peer name");
 		if (kind == NAME_OK) {
-			snprintf(r->peer_name, sizeof(r->peer_name), "%s", name);
+			snprintf(r->peer_name, sizeof(r->peer_name), "%.*s", IFNAMSIZ - 1, name);
 			r->peer_name_set = true;
 		}
 	}
@@ -3654,8 +3654,8 @@ static void do_reap(void)
 		ns[i].nsid[s] = ns[s].nsid[i] = -1;
 	t0 = now();
 	for (;;) {
-		snapshot(post);
-		if (!nsid_alive(view, id) && peers_known(post))
+		snapshot(seen);
+		if (!nsid_alive(view, id) && peers_known(seen))
 			break;
 		if (now() - t0 > opt.settle)
 			violation("ns%d was released %lu s ago and %s", s, opt.settle,
@@ -3664,8 +3664,8 @@ static void do_reap(void)
 		usleep(20000);
 	}
 	kmsg_check();
-	check_structure(post);
-	if (snap_same(cur, post, skip_pre, NULL, true, why, sizeof(why)))
+	check_structure(seen);
+	if (snap_same(cur, seen, skip_pre, NULL, true, why, sizeof(why)))
 		violation("deleting ns%d: %s", s, why);
 	st.reaped++;
 
@@ -3901,12 +3901,12 @@ static void break_after_snapshot(void)
 
 	if (!breaking("pointback"))
 		return;
-	for (i = 0; i < post->n; i++) {
-		if (!post->l[i].meta || (p = snap_peer(post, &post->l[i])) < 0)
+	for (i = 0; i < seen->n; i++) {
+		if (!seen->l[i].meta || (p = snap_peer(seen, &seen->l[i])) < 0)
 			continue;
 		printf("nl_fuzz: --break pointback: ns%d %s now names ifindex %d\n",
-		       post->l[p].ns, post->l[p].name, post->l[p].link + 1000);
-		post->l[p].link += 1000;
+		       seen->l[p].ns, seen->l[p].name, seen->l[p].link + 1000);
+		seen->l[p].link += 1000;
 		broke = true;
 		return;
 	}
@@ -4235,15 +4235,15 @@ static void step(struct fz_req *r)
 
 	break_after_request();
 	kmsg_check();
-	snapshot(post);
+	snapshot(seen);
 	break_after_snapshot();
-	check_structure(post);
-	check_transition(r, cur, post);
-	check_confinement(r, cur, post);
-	check_expect(r, cur, post);
+	check_structure(seen);
+	check_transition(r, cur, seen);
+	check_confinement(r, cur, seen);
+	check_expect(r, cur, seen);
 	t = cur;
-	cur = post;
-	post = t;
+	cur = seen;
+	seen = t;
 	if (snap_pairs(cur) > st.max_pairs)
 		st.max_pairs = snap_pairs(cur);
 	for (i = 0; i < cur->n; i++)

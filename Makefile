@@ -15,6 +15,10 @@
 #                              STRESS_SECONDS (600) of concurrent pair,
 #                              program, netns and traffic churn with
 #                              module unloads (KERNELS= to pick others)
+#   make fuzz                  nl_fuzz, the netlink fuzzer, on the debug kernel
+#                              for FUZZ_SECONDS (600) with FUZZ_SEED (random,
+#                              printed) and FUZZ_ARGS (more nl_fuzz options;
+#                              KERNELS= to pick others)
 #   make checkpatch            checkpatch.pl over the driver sources
 #   make bench                 meta vs veth/netkit/host under QEMU icount, then
 #                              CNI pod ADD/DEL latency, meta vs ptp (bench/cni.sh)
@@ -34,7 +38,7 @@ KMAKE_ARGS ?=
 MODULE_SRCS := Kbuild Kconfig $(shell find driver include -type f -name '*.[ch]' -o \
 		-type f -name Kbuild -o -type f -name '*.sh' 2>/dev/null)
 
-.PHONY: all module install iproute2 selftests bpf cni demo check stress bench checkpatch \
+.PHONY: all module install iproute2 selftests bpf cni demo check stress fuzz bench checkpatch \
 	clean deps
 
 all: module
@@ -82,6 +86,14 @@ check: deps
 stress: deps
 	$(MAKE) selftests
 	$(SRC)/selftests/vm/run.sh --stress
+
+# selftests/meta/17-fuzz.sh passes its arguments to nl_fuzz.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	$(MAKE) selftests
+	$(SRC)/selftests/vm/run.sh --kernels "$(or $(KERNELS),6.12-debug)" \
+		--entry /meta/selftests/meta/17-fuzz.sh --timeout $$(($(FUZZ_SECONDS) + 600)) \
+		--tests "--requests 0 --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(FUZZ_ARGS)"
 
 checkpatch:
 	$(SRC)/scripts/checkpatch.sh

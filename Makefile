@@ -14,7 +14,8 @@
 #   make stress                SMP stress on the debug kernel, 4 vCPUs:
 #                              STRESS_SECONDS (600) of concurrent pair,
 #                              program, netns and traffic churn with
-#                              module unloads (KERNELS= to pick others)
+#                              module unloads, then make fuzz as long
+#                              (KERNELS= to pick others)
 #   make fuzz                  nl_fuzz, the netlink fuzzer, on the debug kernel
 #                              for FUZZ_SECONDS (600) with FUZZ_SEED (random,
 #                              printed) and FUZZ_ARGS (more nl_fuzz options;
@@ -86,6 +87,7 @@ check: deps
 stress: deps
 	$(MAKE) selftests
 	$(SRC)/selftests/vm/run.sh --stress
+	$(MAKE) fuzz FUZZ_SECONDS=$${STRESS_SECONDS:-600}
 
 # selftests/meta/17-fuzz.sh passes its arguments to nl_fuzz.
 FUZZ_SECONDS ?= 600

@@ -11,6 +11,9 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# The debug kernel runs ~5 times slower (lib.sh's META_SLOW).
+slow=1
+case $(uname -r) in *-meta-debug) slow=5 ;; esac
 export META_NL="$here/meta/meta_nl"
 n=0
 failed=0
@@ -57,7 +60,7 @@ for t in "${tests[@]}"; do
 		else
 			echo "# $line"
 		fi
-	done < <(cd "$here/meta" && META_TEST=$name timeout 1200 bash "$t" 2>&1 \
+	done < <(cd "$here/meta" && META_TEST=$name timeout $((1200 * slow)) bash "$t" 2>&1 \
 		 </dev/null; echo "__meta_rc=$?")
 	if [ "$script_checks" -eq 0 ] || { [ "$rc" -ne 0 ] && [ "$script_failed" -eq 0 ]; }; then
 		failed=$((failed + 1))

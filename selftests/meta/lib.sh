@@ -13,6 +13,10 @@ META_TEST=${META_TEST:-$(basename "$0" .sh)}
 META_NL=${META_NL:-$(dirname "${BASH_SOURCE[0]}")/meta_nl}
 _tap_n=0
 _tap_failed=0
+# Timeouts scale with the kernel's speed: the debug kernel (KASAN, lockdep,
+# kmemleak; "-meta-debug") runs ~5 times slower under TCG.
+META_SLOW=1
+case $(uname -r) in *-meta-debug) META_SLOW=5 ;; esac
 _namespaces=()
 # Kernel log lines that mean the kernel is not healthy.
 KMSG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|leak|UBSAN|KASAN|list_add corruption|unregister_netdevice: waiting'
@@ -272,7 +276,8 @@ cni_at_exit() {
 # cni PLUGIN COMMAND CONTAINERID NETNS IFNAME CONFIG: run PLUGIN with CONFIG
 # on stdin. NETNS is a name in /run/netns or an absolute path; an empty
 # argument leaves that variable unset. Prints the plugin's stdout, appends
-# its stderr to $CNI_LOG, returns its exit status (124: hung for 60 s).
+# its stderr to $CNI_LOG, returns its exit status (124: hung for 60 s,
+# times META_SLOW).
 cni() {
 	local plugin=$1 conf=$6 env=(-u CNI_COMMAND -u CNI_CONTAINERID -u CNI_NETNS
 		-u CNI_IFNAME -u CNI_ARGS CNI_PATH="$CNI_PATH")
@@ -287,7 +292,7 @@ cni() {
 	# CNI_ARGS only when a test asks for it (CNI_TEST_ARGS).
 	[ -z "${CNI_TEST_ARGS:-}" ] || env+=(CNI_ARGS="$CNI_TEST_ARGS")
 	echo "### $plugin $2 $3 $4 $5" >>"$CNI_LOG"
-	timeout 60 env "${env[@]}" "$CNI_PATH/$plugin" <<<"$conf" 2>>"$CNI_LOG"
+	timeout $((60 * META_SLOW)) env "${env[@]}" "$CNI_PATH/$plugin" <<<"$conf" 2>>"$CNI_LOG"
 }
 
 # ok_run DESC VAR CMD...: CMD must exit 0; its stdout goes into VAR.

@@ -188,9 +188,18 @@ if [ -e $dbg/failslab/require-start ]; then
 	for f in failslab fail_page_alloc; do
 		for k in $knobs; do nn_saved[$f/$k]=$(cat "$dbg/$f/$k"); done
 	done
+	# Off first, the probability back last: a filter half restored
+	# (require-start 0 before require-end) would fail allocations
+	# anywhere in the kernel, init's too.
 	nn_restore() {
-		local k
-		for k in "${!nn_saved[@]}"; do echo "${nn_saved[$k]}" > "$dbg/$k"; done
+		local f k
+		for f in failslab fail_page_alloc; do
+			echo 0 > "$dbg/$f/probability"
+			for k in $knobs; do
+				[ "$k" = probability ] || echo "${nn_saved[$f/$k]}" > "$dbg/$f/$k"
+			done
+			echo "${nn_saved[$f/probability]}" > "$dbg/$f/probability"
+		done
 	}
 	cni_at_exit nn_restore
 	fault_times() { echo $(( $(cat $dbg/failslab/times) + $(cat $dbg/fail_page_alloc/times) )); }

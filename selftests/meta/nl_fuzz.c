@@ -64,7 +64,7 @@ static const char usage_text[] =
 "    every flag), link changes (MTU, rename, netns moves, up/down, group),\n"
 "    deletion of either end, by name, index or group, and fully random\n"
 "    messages; now and then an empty IFLA_INFO_DATA before the real one\n"
-"    (rtnetlink keeps the last). A quarter of the requests are mutated as\n"
+"    (rtnetlink keeps the last; meta must refuse it). A quarter of the requests are mutated as\n"
 "    a tree (attributes dropped, repeated, resized, retyped, NLA_F_NESTED\n"
 "    flipped, reordered) and some as bytes (truncated, a length field\n"
 "    corrupted, bytes flipped).\n"
@@ -1796,8 +1796,9 @@ static int put_random_attr(struct fz_msg *m, int parent, uint16_t type)
 
 /*
  * Now and then an empty IFLA_INFO_DATA before the real one @data in @li:
- * rtnetlink keeps the last, so the request means the same and must be
- * judged as strictly. More often when only strict parsing refuses it.
+ * rtnetlink keeps the last, and a check of another one lets anything
+ * through, so meta refuses a second one. More often when only strict
+ * parsing would refuse the request anyway.
  */
 static void put_shadow_data(struct fz_req *r, int li, int data)
 {
@@ -1816,6 +1817,7 @@ static void put_shadow_data(struct fz_req *r, int li, int data)
 	m->node[n].next = data;
 	*link = n;
 	dsc(r, " [empty IFLA_INFO_DATA first]");
+	must_strict(r, "a second IFLA_INFO_DATA");
 }
 
 /* IFLA_LINKINFO { kind meta, IFLA_INFO_DATA {} } in @m: the data nest. */

@@ -5,7 +5,8 @@
 #   make [KVER=...|KDIR=...]   build build/$(KVER)/meta.ko (default: newest
 #                              kernel whose headers are installed)
 #   make install               install meta.ko for $(KVER) and run depmod
-#   make iproute2              build `ip` that knows the meta kind
+#   make iproute2              build/iproute2/link_meta.so: the meta kind as
+#                              a plugin of Debian's own `ip`
 #   make bpf                   BPF programs, libmeta and metactl (build/bpf)
 #   make cni                   the CNI plugin (build/cni/meta; cni/README.md)
 #   make demo                  boot a VM and show a meta pair at work

@@ -4,14 +4,15 @@
 # Usage: selftests/vm/mkinitramfs.sh [--strict] [--meta-ko FILE] KVER OUT.cpio.gz
 #
 # Build the initramfs the selftests boot with kernel KVER (fetched before
-# with fetch-kernel.sh): busybox for the basics, real bash, kmod, iproute2,
-# ethtool, ping and nc, the kernel's networking modules plus meta.ko with
-# working module indexes, the repository's selftests/ and include/, and an
-# /init that runs the tests (or the demo) and reports on the second serial
-# port. run.sh chooses what /init runs on the kernel command line.
+# with fetch-kernel.sh): busybox for the basics, real bash, kmod, Debian's
+# ip and tc with the meta plugin, ethtool, ping and nc, the kernel's
+# networking modules plus meta.ko with working module indexes, the
+# repository's selftests/ and include/, and an /init that runs the tests
+# (or the demo) and reports on the second serial port. run.sh chooses what
+# /init runs on the kernel command line.
 #
-#   --strict        fail instead of falling back to the host's ip/tc when
-#                   build/iproute2 has none, or booting without meta.ko
+#   --strict        fail instead of booting without meta.ko or without
+#                   build/iproute2/link_meta.so (the ip plugin)
 #   --meta-ko FILE  the module to ship (default: build/KVER/meta.ko)
 #
 # Extra host binaries for the guest: META_VM_EXTRA_BINS="/usr/sbin/tcpdump ..."
@@ -120,16 +121,21 @@ copy_binary "$(readlink -f "$(command -v nc)")" /usr/bin/nc
 # coreutils' timeout: /init relies on its exit status 124 on expiry.
 copy_binary "$(command -v timeout)" /usr/bin/timeout
 
+# Debian's own ip and tc, unmodified, and the meta link kind as the plugin
+# that ip dlopen()s from LIBDIR/ip (make iproute2). The package database's
+# checksums go along, so that a test can prove the binary is Debian's.
+copy_binary "$(readlink -f /usr/sbin/ip)" /usr/sbin/ip
+copy_binary "$(readlink -f /usr/sbin/tc)" /usr/sbin/tc
+copy_file /var/lib/dpkg/info/iproute2.md5sums /meta/iproute2.md5sums
 ipdir=$META_BUILD/iproute2
-if [ -x "$ipdir/ip" ] && [ -x "$ipdir/tc" ]; then
-	copy_binary "$ipdir/ip" /usr/sbin/ip
-	copy_binary "$ipdir/tc" /usr/sbin/tc
+iplib=/usr/lib/$(gcc -print-multiarch)/ip
+if [ -f "$ipdir/link_meta.so" ]; then
+	copy_file "$ipdir/link_meta.so" "$iplib/link_meta.so"
+	copy_file "$ipdir/iproute2.version" /meta/iproute2.version
 elif [ -n "$strict" ]; then
-	die "$ipdir/ip or tc missing (make iproute2)"
+	die "$ipdir/link_meta.so missing (make iproute2)"
 else
-	log "warning: $ipdir/ip missing, shipping the host's ip and tc (no meta support)"
-	copy_binary "$(readlink -f /usr/sbin/ip)" /usr/sbin/ip
-	copy_binary "$(readlink -f /usr/sbin/tc)" /usr/sbin/tc
+	log "warning: $ipdir/link_meta.so missing, ip does not know the meta kind"
 fi
 
 for b in ${META_VM_EXTRA_BINS:-}; do

@@ -110,11 +110,11 @@ host_step()
 	fi
 }
 
-# ip and tc that know the meta kind, and the test helpers the guest runs
-# (meta_nl, ...): both are host builds, shared by every kernel.
+# The ip plugin that teaches Debian's ip the meta kind, and the test
+# helpers the guest runs (meta_nl, ...): host builds, shared by every kernel.
 host_step iproute2 make -C "$META_REPO" iproute2 BUILD="$META_BUILD"
-if [ ! -x "$META_BUILD/iproute2/ip" ] || [ ! -x "$META_BUILD/iproute2/tc" ]; then
-	echo "not ok - vm: iproute2 (no $META_BUILD/iproute2/ip and tc after make iproute2)"
+if [ ! -f "$META_BUILD/iproute2/link_meta.so" ]; then
+	echo "not ok - vm: iproute2 (no $META_BUILD/iproute2/link_meta.so after make iproute2)"
 	echo "0 passed, 1 failed"
 	exit 1
 fi

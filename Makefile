@@ -7,6 +7,8 @@
 #   make install               install meta.ko for $(KVER) and run depmod
 #   make iproute2              build/iproute2/link_meta.so: the meta kind as
 #                              a plugin of Debian's own `ip`
+#   make deb                   Debian packages into build/deb (meta-dkms,
+#                              meta-tools, meta-cni, meta-iproute2)
 #   make bpf                   BPF programs, libmeta and metactl (build/bpf)
 #   make cni                   the CNI plugin (build/cni/meta; cni/README.md)
 #   make demo                  boot a VM and show a meta pair at work
@@ -31,7 +33,7 @@ KMAKE_ARGS ?=
 MODULE_SRCS := Kbuild Kconfig $(shell find driver include -type f -name '*.[ch]' -o \
 		-type f -name Kbuild -o -type f -name '*.sh' 2>/dev/null)
 
-.PHONY: all module install iproute2 selftests bpf cni demo check bench checkpatch clean deps
+.PHONY: all module install iproute2 deb selftests bpf cni demo check bench checkpatch clean deps
 
 all: module
 
@@ -54,6 +56,9 @@ deps:
 
 iproute2:
 	$(SRC)/iproute2-patch/build.sh $(BUILD)/iproute2
+
+deb:
+	$(SRC)/scripts/make-deb.sh $(BUILD)/deb
 
 # Host-built test helpers (meta_nl, tcp_xfer) go into the VM image.
 selftests:

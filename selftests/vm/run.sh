@@ -121,6 +121,8 @@ fi
 host_step selftests make -C "$META_REPO" selftests BUILD="$META_BUILD"
 host_step bpf make -C "$META_REPO" bpf BUILD="$META_BUILD"
 host_step cni make -C "$META_REPO" cni BUILD="$META_BUILD"
+# selftests/ installed by the kernel's kselftest Makefile (99-kselftest).
+host_step kselftest "$META_VM_DIR/kselftest.sh" "$META_BUILD/kselftest"
 
 # --- per kernel ---------------------------------------------------------------
 

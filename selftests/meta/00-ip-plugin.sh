@@ -23,10 +23,12 @@ check_cond "the plugin is where this ip looks for link_<kind>.so ($iplib)" \
 setup_ns pod
 
 # Without the plugin: the kind is only a name to ip, any option is an error.
+# (Not through busybox's env: it would run busybox's own ip applet.)
+ip_without_plugin() { IP_LIB_DIR=/nonexistent ip "$@"; }
 check_fail "without link_meta.so, ip refuses meta's options" "Garbage instead of arguments" \
-	env IP_LIB_DIR=/nonexistent ip link add m0 type meta mode l2 peer name m1
+	ip_without_plugin link add m0 type meta mode l2 peer name m1
 check_eq "and creates nothing" 0 "$(count_links "" meta)"
-plain=$(IP_LIB_DIR=/nonexistent ip link help meta 2>&1 || true)
+plain=$(ip_without_plugin link help meta 2>&1 || true)
 check_eq "and ip link help meta shows no meta usage" 0 "$(grep -c 'type meta' <<<"$plain" || true)"
 
 # With it. LD_BIND_NOW: every symbol the plugin uses must resolve when it

@@ -14,6 +14,8 @@
 #   make demo                  boot a VM and show a meta pair at work
 #   make check                 every selftest on every supported kernel
 #                              (KERNELS="6.12" to pick some)
+#   make check-install         only the install test: make deb's packages
+#                              installed with apt into booted Debian systems
 #   make checkpatch            checkpatch.pl over the driver sources
 #   make bench                 meta vs veth/netkit/host under QEMU icount, then
 #                              CNI pod ADD/DEL latency, meta vs ptp (bench/cni.sh)
@@ -33,7 +35,8 @@ KMAKE_ARGS ?=
 MODULE_SRCS := Kbuild Kconfig $(shell find driver include -type f -name '*.[ch]' -o \
 		-type f -name Kbuild -o -type f -name '*.sh' 2>/dev/null)
 
-.PHONY: all module install iproute2 deb selftests bpf cni demo check bench checkpatch clean deps
+.PHONY: all module install iproute2 deb selftests bpf cni demo check check-install bench checkpatch \
+	clean deps
 
 all: module
 
@@ -79,6 +82,9 @@ demo: deps
 check: deps
 	$(MAKE) selftests
 	$(SRC)/selftests/vm/run.sh
+
+check-install: deps
+	$(SRC)/selftests/vm/run.sh --install
 
 checkpatch:
 	$(SRC)/scripts/checkpatch.sh

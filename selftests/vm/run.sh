@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Usage: selftests/vm/run.sh [--demo] [--kernels "6.1 6.12"] [--timeout SECONDS]
-#                            [--entry GUEST_PATH] [-v]
+# Usage: selftests/vm/run.sh [--demo | --install] [--kernels "6.1 6.12"]
+#                            [--timeout SECONDS] [--entry GUEST_PATH] [-v]
 #
 # Boot every selected kernel of selftests/vm/kernels in QEMU with meta.ko
 # built for it, run the guest test entry point (/meta/selftests/run_tests.sh,
@@ -12,6 +12,12 @@
 #
 #   --demo            boot the newest selected kernel, run selftests/demo.sh
 #                     with its output on the terminal; exit with its status
+#   --install         the install test instead: boot each kernel's Debian
+#                     system (install-image.sh) and run
+#                     selftests/install/guest.sh, which installs the
+#                     packages of `make deb` from a local repository; only
+#                     kernels of this machine's suite (default: those of
+#                     the default kernels)
 #   --kernels LIST    kernels to test (default: $KERNELS, else the table's
 #                     default ones)
 #   --timeout S       wall-clock limit per VM (default: $META_VM_TIMEOUT or
@@ -30,7 +36,8 @@
 # Output: per kernel a "# kernel KVER" header and the guest's TAP, the
 # harness's own failed checks as "not ok - vm/NAME: ...", per-kernel
 # totals, skipped tests, and last the line "N passed, N failed, N skipped".
-# Logs: build/vm/KVER/{prepare,console,results}.log.
+# Logs: build/vm/KVER/{prepare,console,results}.log (install-KVER/ for
+# --install).
 
 set -euo pipefail
 
@@ -38,6 +45,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 demo=
+install=
 kernels=${KERNELS:-}
 timeout=${META_VM_TIMEOUT:-}
 entry=${META_VM_ENTRY:-}
@@ -45,18 +53,30 @@ verbose=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--demo) demo=1; shift ;;
+	--install) install=1; shift ;;
 	--kernels) kernels=$2; shift 2 ;;
 	--kernels=*) kernels=${1#*=}; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--entry) entry=$2; shift 2 ;;
 	-v) verbose=1; shift ;;
-	-h|--help) sed -n '4,33s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,40s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
-[ -n "$kernels" ] || kernels=$(kernel_default_names | xargs)
+[ -z "$demo" ] || [ -z "$install" ] || die "--demo and --install exclude each other"
+if [ -z "$kernels" ]; then
+	kernels=$(kernel_default_names | xargs)
+	if [ -n "$install" ]; then
+		kernels=$(for k in $kernels; do
+			kernel_row "$k"
+			[ "$K_BUILD" != host ] || echo "$k"
+		done | xargs)
+	fi
+fi
 for k in $kernels; do
 	kernel_row "$k"		# unknown names fail here, before any work
+	[ -z "$install" ] || [ "$K_BUILD" = host ] ||
+		die "--install: kernel $k is not from this machine's suite"
 done
 kernels=$(tr -s ' \t' '\n' <<<"$kernels" | sort -uV | xargs)
 if [ -n "$demo" ]; then
@@ -110,21 +130,33 @@ host_step()
 	fi
 }
 
-# The ip plugin that teaches Debian's ip the meta kind, and the test
-# helpers the guest runs (meta_nl, ...): host builds, shared by every kernel.
-host_step iproute2 make -C "$META_REPO" iproute2 BUILD="$META_BUILD"
-if [ ! -f "$META_BUILD/iproute2/link_meta.so" ]; then
-	echo "not ok - vm: iproute2 (no $META_BUILD/iproute2/link_meta.so after make iproute2)"
-	echo "0 passed, 1 failed"
-	exit 1
+if [ -n "$install" ]; then
+	# The packages, built as `make deb` builds them.
+	host_step deb make -C "$META_REPO" deb BUILD="$META_BUILD"
+else
+	# The ip plugin that teaches Debian's ip the meta kind, and the test
+	# helpers the guest runs (meta_nl, ...): host builds, shared by every
+	# kernel.
+	host_step iproute2 make -C "$META_REPO" iproute2 BUILD="$META_BUILD"
+	if [ ! -f "$META_BUILD/iproute2/link_meta.so" ]; then
+		echo "not ok - vm: iproute2 (no $META_BUILD/iproute2/link_meta.so after make iproute2)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	host_step selftests make -C "$META_REPO" selftests BUILD="$META_BUILD"
+	host_step bpf make -C "$META_REPO" bpf BUILD="$META_BUILD"
+	host_step cni make -C "$META_REPO" cni BUILD="$META_BUILD"
+	# selftests/ installed by the kernel's kselftest Makefile (99-kselftest).
+	host_step kselftest "$META_VM_DIR/kselftest.sh" "$META_BUILD/kselftest"
 fi
-host_step selftests make -C "$META_REPO" selftests BUILD="$META_BUILD"
-host_step bpf make -C "$META_REPO" bpf BUILD="$META_BUILD"
-host_step cni make -C "$META_REPO" cni BUILD="$META_BUILD"
-# selftests/ installed by the kernel's kselftest Makefile (99-kselftest).
-host_step kselftest "$META_VM_DIR/kselftest.sh" "$META_BUILD/kselftest"
 
 # --- per kernel ---------------------------------------------------------------
+
+# kvm_dir: the directory of $KVER's VM, its logs and images.
+kvm_dir()
+{
+	echo "$vmdir/${install:+install-}$KVER"
+}
 
 # fail_check NAME DESC: a failed check of the harness itself.
 fail_check()
@@ -133,29 +165,90 @@ fail_check()
 	k_fail=$((k_fail + 1))
 }
 
-# prepare NAME: fetch the kernel, build meta.ko, make the initramfs. Runs in
-# a subshell (lib.sh's die exits) with its output in a log; sets KVER.
+# install_disk NAME IMAGEDIR DIR: the install test's second disk,
+# DIR/test.img: /init, the selftests and repo/, a local apt repository with
+# the packages of `make deb`, what installing them into the image fetches,
+# and the headers of the other kernels of this suite (for the autoinstall
+# check; their names in second-kernels). Runs in prepare's subshell.
+install_disk()
+{
+	local name=$1 img=$2 dir=$3 disk=$3/disk k debs=() hdr
+
+	rm -rf "$dir"
+	mkdir -p "$disk/repo"
+	debs=("$META_BUILD"/deb/meta-{dkms,tools,cni,iproute2}_*.deb)
+	"$META_VM_DIR/install-image.sh" --repo-debs "$img" "$disk/repo" "${debs[@]}" || return
+	: > "$disk/second-kernels"
+	for k in $(kernel_default_names); do
+		[ "$k" != "$name" ] || continue
+		kernel_row "$k"
+		[ "$K_BUILD" = host ] || continue
+		kernel_select "$k"
+		kernel_resolve
+		# Headers only, as an operator installing them would get with
+		# --no-install-recommends: the kernel image is not needed for
+		# DKMS to build for it.
+		"$META_VM_DIR/install-image.sh" --repo-debs --no-recommends \
+			"$img" "$disk/repo" "$K_HDRPKG" || return
+		echo "$KVER $K_HDRPKG" >> "$disk/second-kernels"
+	done
+	cp "${debs[@]}" "$disk/repo/"
+	rm -rf "$disk/repo/partial" "$disk/repo/lock"
+	(cd "$disk/repo" && dpkg-scanpackages --multiversion . > Packages) || return
+	install -m 0755 "$META_VM_DIR/guest-init.sh" "$disk/init"
+	cp -a "$META_REPO/selftests" "$disk/selftests"
+	hdr=$(du -sm "$disk" | cut -f1)
+	mkfs.ext4 -q -F -L meta-test -d "$disk" "$dir/test.img" "$((hdr * 5 / 4 + 16))M" || return
+	rm -rf "$disk"
+	echo "$img" > "$dir/image"
+}
+
+# prepare_test NAME, prepare_install NAME: what prepare runs, in its
+# subshell. Explicit exits: set -e does not apply inside a subshell whose
+# status is tested, and a failed build must not ship a stale meta.ko.
+prepare_test()
+{
+	kernel_fetch "$1" || exit
+	echo "$KVER" > "$vmdir/.kver-$1"
+	build_module || exit
+	"$META_VM_DIR/mkinitramfs.sh" --strict "$KVER" \
+		"$vmdir/$KVER/initramfs.cpio.gz" || exit
+}
+
+prepare_install()
+{
+	local img
+
+	img=$("$META_VM_DIR/install-image.sh" "$1") || exit
+	KVER=$(cat "$img/kver")
+	echo "$KVER" > "$vmdir/.kver-install-$1"
+	install_disk "$1" "$img" "$(kvm_dir)" || exit
+}
+
+# prepare NAME: fetch the kernel, build meta.ko, make the initramfs (with
+# --install: the Debian image and the test disk). Runs in a subshell
+# (lib.sh's die exits) with its output in a log; sets KVER.
 prepare()
 {
-	local name=$1 log=$vmdir/prepare-$1.log t0=$SECONDS
+	local name=$1 log t0=$SECONDS step=prepare_test tag
 
-	rm -f "$vmdir/.kver-$name"
-	echo "# $name: fetching the kernel, building meta.ko and the initramfs"
-	# Explicit exits: set -e does not apply inside a subshell whose status
-	# is tested, and a failed build must not ship a stale meta.ko.
-	if ! (
-		kernel_fetch "$name" || exit
-		echo "$KVER" > "$vmdir/.kver-$name"
-		build_module || exit
-		"$META_VM_DIR/mkinitramfs.sh" --strict "$KVER" \
-			"$vmdir/$KVER/initramfs.cpio.gz" || exit
-	) > "$log" 2>&1; then
-		KVER=$(cat "$vmdir/.kver-$name" 2>/dev/null || echo "$name")
+	# Names of their own: make check runs both modes side by side.
+	tag=${install:+install-}$name
+	log=$vmdir/prepare-$tag.log
+	rm -f "$vmdir/.kver-$tag"
+	if [ -n "$install" ]; then
+		step=prepare_install
+		echo "# $name: the Debian image and the local repository"
+	else
+		echo "# $name: fetching the kernel, building meta.ko and the initramfs"
+	fi
+	if ! ( "$step" "$name" ) > "$log" 2>&1; then
+		KVER=$(cat "$vmdir/.kver-$tag" 2>/dev/null || echo "$name")
 		tail -n 40 "$log" | sed 's/^/# /'
 		return 1
 	fi
-	KVER=$(cat "$vmdir/.kver-$name")
-	mv "$log" "$vmdir/$KVER/prepare.log"
+	KVER=$(cat "$vmdir/.kver-$tag")
+	mv "$log" "$(kvm_dir)/prepare.log"
 	echo "# $name: $KVER prepared in $((SECONDS - t0))s"
 }
 
@@ -163,9 +256,24 @@ prepare()
 # timeout's 124) and boot_secs.
 boot()
 {
-	local name=$1 dir=$vmdir/$KVER mode=test append qpid t0
+	local name=$1 dir=$vmdir/$KVER mode=test append qpid t0 img
+	local kernel=${KIMAGE:-} initrd=$vmdir/$KVER/initramfs.cpio.gz disks=()
 
 	[ -z "$demo" ] || mode=demo
+	if [ -n "$install" ]; then
+		# The image's own kernel and initrd; its root file system in
+		# snapshot mode (the cached image stays as it is) and the test
+		# disk read-only.
+		dir=$(kvm_dir)
+		img=$(cat "$dir/image")
+		kernel=$img/vmlinuz
+		initrd=$img/initrd.img
+		mode=install
+		# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
+		disks=(-drive "file=$img/root.img,format=raw,if=virtio,snapshot=on"
+		       -drive "file=$dir/test.img,format=raw,if=virtio,readonly=on")
+		entry=${entry:-/srv/meta-test/selftests/install/guest.sh}
+	fi
 	# panic=-1: a panic reboots at once, which -no-reboot turns into
 	# QEMU's exit (the missing exit marker then fails the kernel) instead
 	# of a wait for the timeout. No oops=panic and no panic_on_warn: an
@@ -173,6 +281,7 @@ boot()
 	# kernel log and the marker still arrive, and the log check fails the
 	# kernel. printk.devkmsg=on: tests may log to /dev/kmsg unthrottled.
 	append="console=ttyS0 quiet panic=-1 printk.devkmsg=on"
+	[ -z "$install" ] || append+=" root=/dev/vda rw init=/usr/local/sbin/meta-vm-boot"
 	append+=" metavm.mode=$mode metavm.timeout=$guest_timeout"
 	[ -z "$entry" ] || append+=" metavm.entry=$entry"
 	append+=" ${META_VM_APPEND:-}"
@@ -205,7 +314,7 @@ boot()
 	local qemu=(
 		qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu qemu64,-cx16
 		-smp "$smp" -m "${META_VM_MEM:-2048}"
-		-kernel "$KIMAGE" -initrd "$dir/initramfs.cpio.gz"
+		-kernel "$kernel" -initrd "$initrd" "${disks[@]}"
 		-append "$append"
 		-nographic -nodefaults -no-reboot -nic none -monitor none
 		-serial "file:$dir/console.log" -serial "file:$dir/results.log"
@@ -252,7 +361,9 @@ console_tail()
 # evaluate NAME: read the guest's report and account for it.
 evaluate()
 {
-	local name=$1 dir=$vmdir/$KVER res tap dmesg rc plan n bad
+	local name=$1 dir res tap dmesg rc plan n bad
+
+	dir=$(kvm_dir)
 
 	res=$dir/results.clean
 	tr -d '\r' < "$dir/results.log" > "$res"
@@ -321,10 +432,10 @@ for name in $kernels; do
 	echo "#"
 	if ! prepare "$name"; then
 		echo "# kernel $KVER"
-		fail_check "$name" "prepare $KVER (log: $vmdir/prepare-$name.log)"
+		fail_check "$name" "prepare $KVER (log: $vmdir/prepare-${install:+install-}$name.log)"
 		demo_rc=1
 	else
-		kernel_cached "$KVER"
+		[ -n "$install" ] || kernel_cached "$KVER"
 		boot "$name"
 		echo "# kernel $KVER"
 		evaluate "$name"
@@ -341,7 +452,7 @@ for name in $kernels; do
 done
 
 if [ -n "$demo" ]; then
-	echo "# demo on $KVER: exit status $demo_rc (logs: $vmdir/$KVER/)"
+	echo "# demo on $KVER: exit status $demo_rc (logs: $(kvm_dir)/)"
 	exit "$demo_rc"
 fi
 

@@ -92,10 +92,8 @@ fi
 # The suite's other kernels are installed too, without their headers: the
 # test installs those and DKMS must build for that kernel then.
 others=()
-for k in $(kernel_default_names); do
+for k in $(kernel_host_names); do
 	[ "$k" != "$1" ] || continue
-	kernel_row "$k"
-	[ "$K_BUILD" = host ] || continue
 	kernel_select "$k"
 	kernel_resolve
 	others+=("$K_IMGPKG=$K_IMGVER")

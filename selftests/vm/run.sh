@@ -64,15 +64,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -z "$demo" ] || [ -z "$install" ] || die "--demo and --install exclude each other"
-if [ -z "$kernels" ]; then
-	kernels=$(kernel_default_names | xargs)
-	if [ -n "$install" ]; then
-		kernels=$(for k in $kernels; do
-			kernel_row "$k"
-			[ "$K_BUILD" != host ] || echo "$k"
-		done | xargs)
-	fi
+if [ -z "$kernels" ] && [ -n "$install" ]; then
+	kernels=$(kernel_host_names | xargs)
 fi
+[ -n "$kernels" ] || kernels=$(kernel_default_names | xargs)
 for k in $kernels; do
 	kernel_row "$k"		# unknown names fail here, before any work
 	[ -z "$install" ] || [ "$K_BUILD" = host ] ||
@@ -179,15 +174,12 @@ install_disk()
 	debs=("$META_BUILD"/deb/meta-{dkms,tools,cni,iproute2}_*.deb)
 	"$META_VM_DIR/install-image.sh" --repo-debs "$img" "$disk/repo" "${debs[@]}" || return
 	: > "$disk/second-kernels"
-	for k in $(kernel_default_names); do
+	for k in $(kernel_host_names); do
 		[ "$k" != "$name" ] || continue
-		kernel_row "$k"
-		[ "$K_BUILD" = host ] || continue
 		kernel_select "$k"
 		kernel_resolve
-		# Headers only, as an operator installing them would get with
-		# --no-install-recommends: the kernel image is not needed for
-		# DKMS to build for it.
+		# Its image is in the image already: the headers and what they
+		# need (--no-install-recommends, as the guest installs them).
 		"$META_VM_DIR/install-image.sh" --repo-debs --no-recommends \
 			"$img" "$disk/repo" "$K_HDRPKG" || return
 		echo "$KVER $K_HDRPKG" >> "$disk/second-kernels"

@@ -39,7 +39,7 @@ run_logged() {
 	shift
 	echo "### $*" >> "$log"
 	"$@" >> "$log" 2>&1 || rc=$?
-	echo "# $1 ${2:-}: $((SECONDS - t0)) s"
+	echo "# $desc: $((SECONDS - t0)) s"
 	if [ "$rc" -eq 0 ]; then
 		pass "$desc"
 	else
@@ -118,6 +118,8 @@ check_eq "the CNI plugin's Recommends came along (host-local IPAM)" installed "$
 
 check_cond "ip is Debian's, unmodified (dpkg --verify iproute2)" \
 	test -z "$(dpkg --verify iproute2 2>&1)"
+check_cond "manual pages: metactl(8), ip-link-meta(8)" \
+	test -s /usr/share/man/man8/metactl.8.gz -a -s /usr/share/man/man8/ip-link-meta.8.gz
 
 # --- DKMS: built, signed and installed for the running kernel -----------------
 check_eq "dkms status: built and installed for the running kernel" \

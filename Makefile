@@ -12,8 +12,9 @@
 #   make bpf                   BPF programs, libmeta and metactl (build/bpf)
 #   make cni                   the CNI plugin (build/cni/meta; cni/README.md)
 #   make demo                  boot a VM and show a meta pair at work
-#   make check                 every selftest on every supported kernel
-#                              (KERNELS="6.12" to pick some)
+#   make check                 every selftest on every supported kernel and,
+#                              beside them, the install test (KERNELS="6.12"
+#                              to pick some)
 #   make check-install         only the install test: make deb's packages
 #                              installed with apt into booted Debian systems
 #   make checkpatch            checkpatch.pl over the driver sources
@@ -81,7 +82,7 @@ demo: deps
 
 check: deps
 	$(MAKE) selftests
-	$(SRC)/selftests/vm/run.sh
+	$(SRC)/selftests/vm/check.sh
 
 check-install: deps
 	$(SRC)/selftests/vm/run.sh --install

@@ -12,11 +12,14 @@
 #   make bpf                   BPF programs, libmeta and metactl (build/bpf)
 #   make cni                   the CNI plugin (build/cni/meta; cni/README.md)
 #   make demo                  boot a VM and show a meta pair at work
-#   make check                 every selftest on every supported kernel and,
-#                              beside them, the install test (KERNELS="6.12"
-#                              to pick some)
+#   make check                 every selftest on every supported kernel and
+#                              the install test (KERNELS="6.12" to pick some)
 #   make check-install         only the install test: make deb's packages
 #                              installed with apt into booted Debian systems
+#   make stress                SMP stress on the debug kernel, 4 vCPUs:
+#                              STRESS_SECONDS (600) of concurrent pair,
+#                              program, netns and traffic churn with
+#                              module unloads (KERNELS= to pick others)
 #   make checkpatch            checkpatch.pl over the driver sources
 #   make bench                 meta vs veth/netkit/host under QEMU icount, then
 #                              CNI pod ADD/DEL latency, meta vs ptp (bench/cni.sh)
@@ -36,8 +39,8 @@ KMAKE_ARGS ?=
 MODULE_SRCS := Kbuild Kconfig $(shell find driver include -type f -name '*.[ch]' -o \
 		-type f -name Kbuild -o -type f -name '*.sh' 2>/dev/null)
 
-.PHONY: all module install iproute2 deb selftests bpf cni demo check check-install bench checkpatch \
-	clean deps
+.PHONY: all module install iproute2 deb selftests bpf cni demo check check-install stress \
+	bench checkpatch clean deps
 
 all: module
 
@@ -82,10 +85,14 @@ demo: deps
 
 check: deps
 	$(MAKE) selftests
-	$(SRC)/selftests/vm/check.sh
+	$(SRC)/selftests/vm/run.sh
 
 check-install: deps
 	$(SRC)/selftests/vm/run.sh --install
+
+stress: deps
+	$(MAKE) selftests
+	$(SRC)/selftests/vm/run.sh --stress
 
 checkpatch:
 	$(SRC)/scripts/checkpatch.sh

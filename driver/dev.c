@@ -63,27 +63,11 @@ static void meta_dev_free(struct net_device *dev)
 	meta_tstats_free(dev);
 }
 
+/* Drops are in the core's stats, which dev_get_stats() adds. */
 static void meta_get_stats64(struct net_device *dev,
 			     struct rtnl_link_stats64 *tot)
 {
-	struct meta_priv *priv = meta_priv(dev);
-	int cpu;
-
 	dev_fetch_sw_netstats(tot, dev->tstats);
-	for_each_possible_cpu(cpu) {
-		const struct meta_pcpu_stats *s = per_cpu_ptr(priv->stats, cpu);
-		unsigned int start;
-		u64 txd, rxd;
-
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			txd = u64_stats_read(&s->tx_dropped);
-			rxd = u64_stats_read(&s->rx_dropped);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-
-		tot->tx_dropped += txd;
-		tot->rx_dropped += rxd;
-	}
 }
 
 static int meta_get_iflink(const struct net_device *dev)
@@ -105,7 +89,7 @@ static int meta_get_iflink(const struct net_device *dev)
  */
 static struct net_device *meta_get_peer_dev(struct net_device *dev)
 {
-	return rcu_dereference(meta_priv(dev)->peer);
+	return meta_pod_end(dev);
 }
 
 static int meta_set_mac_address(struct net_device *dev, void *addr)
@@ -161,12 +145,15 @@ static const char meta_xstat_names[META_XS_COUNT][ETH_GSTRING_LEN - 8] = {
 };
 
 /*
- * ethtool -S shows both directions on either end, named by direction:
- * primary_* for what the primary transmits, peer_* for what the peer does.
+ * ethtool -S shows both directions, named by direction: primary_* for what
+ * the primary transmits, peer_* for what the peer does. Only on the primary:
+ * what the host's programs decide is not the pod's to read.
  */
 static int meta_get_sset_count(struct net_device *dev, int sset)
 {
-	return sset == ETH_SS_STATS ? 2 * META_XS_COUNT : -EOPNOTSUPP;
+	if (sset != ETH_SS_STATS || !meta_priv(dev)->primary)
+		return -EOPNOTSUPP;
+	return 2 * META_XS_COUNT;
 }
 
 static void meta_get_strings(struct net_device *dev, u32 sset, u8 *buf)
@@ -207,15 +194,14 @@ static void meta_sum_xstats(const struct net_device *dev, u64 *out)
 static void meta_get_ethtool_stats(struct net_device *dev,
 				   struct ethtool_stats *stats, u64 *data)
 {
-	struct meta_priv *priv = meta_priv(dev);
-	struct net_device *other;
+	struct net_device *peer;
 
 	memset(data, 0, 2 * META_XS_COUNT * sizeof(*data));
+	meta_sum_xstats(dev, data);
 	rcu_read_lock();
-	other = rcu_dereference(priv->peer);
-	meta_sum_xstats(dev, data + (priv->primary ? 0 : META_XS_COUNT));
-	if (other)
-		meta_sum_xstats(other, data + (priv->primary ? META_XS_COUNT : 0));
+	peer = rcu_dereference(meta_priv(dev)->peer);
+	if (peer)
+		meta_sum_xstats(peer, data + META_XS_COUNT);
 	rcu_read_unlock();
 }
 

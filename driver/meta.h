@@ -33,18 +33,17 @@ enum meta_xstat {
 	META_XS_REDIRECT_PEER,		/* bpf_redirect_peer(): into a pod end */
 	META_XS_REDIRECT_FAILED,	/* redirect asked for, impossible */
 	META_XS_UNKNOWN_VERDICT,	/* a verdict meta does not know */
-	META_XS_UNDELIVERABLE,		/* other end gone, down, or MTU */
+	META_XS_UNDELIVERABLE,		/* other end gone, down, MTU, backlog */
 	META_XS_COUNT
 };
 
 /*
- * Per-CPU counters of our own. Packets and bytes live in the core's
- * dev->tstats instead: skb_do_redirect() bumps them when bpf_redirect_peer()
- * enters one of our ends, and the core refuses ndo_get_peer_dev without.
+ * Per-CPU verdict counters. Packets and bytes live in the core's dev->tstats
+ * (skb_do_redirect() bumps them when bpf_redirect_peer() enters one of our
+ * ends, and the core refuses ndo_get_peer_dev without), drops in its core
+ * stats, where the backlog counts what it refuses too.
  */
 struct meta_pcpu_stats {
-	u64_stats_t		tx_dropped;	/* every drop decided on xmit */
-	u64_stats_t		rx_dropped;	/* receive backlog refused it */
 	u64_stats_t		xs[META_XS_COUNT];
 	struct u64_stats_sync	syncp;
 };
@@ -84,7 +83,7 @@ static inline void meta_stats_add(struct net_device *dev, bool tx,
 		dev_sw_netstats_rx_add(dev, len);
 }
 
-/* Count an outcome; @drop also counts it in tx_dropped. */
+/* Count an outcome; @drop also counts it in the sender's tx_dropped. */
 static inline void meta_xstat(struct net_device *dev, enum meta_xstat what,
 			      bool drop)
 {
@@ -92,24 +91,27 @@ static inline void meta_xstat(struct net_device *dev, enum meta_xstat what,
 
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->xs[what]);
-	if (drop)
-		u64_stats_inc(&s->tx_dropped);
 	u64_stats_update_end(&s->syncp);
+	if (drop)
+		meta_tx_dropped_inc(dev);
 }
 
-static inline void meta_rx_dropped(struct net_device *dev)
+/*
+ * The pod end behind primary @dev: what bpf_redirect_peer() may enter. A
+ * peer end has none, or a pod could jump into the host's receive path and
+ * skip the programs and policy of its own transmit.
+ */
+static inline struct net_device *meta_pod_end(const struct net_device *dev)
 {
-	struct meta_pcpu_stats *s = this_cpu_ptr(meta_priv(dev)->stats);
+	const struct meta_priv *priv = meta_priv(dev);
 
-	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(&s->rx_dropped);
-	u64_stats_update_end(&s->syncp);
+	return priv->primary ? rcu_dereference(priv->peer) : NULL;
 }
 
 /* What the programs asked bpf_redirect*() for, copied out of the kernel. */
 struct meta_redirect_req {
 	u32			flags;		/* META_RI_*, BPF_F_INGRESS */
-	u32			ifindex;
+	u64			ifindex;	/* u64 in the kernel's state */
 	struct bpf_nh_params	nh;		/* valid with META_RI_NEXTHOP */
 };
 

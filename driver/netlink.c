@@ -14,89 +14,99 @@
 /* Name pattern for ends the request did not name. */
 #define META_IFNAME_FMT		META_DRV_NAME "%d"
 
-static const struct nla_policy meta_policy[IFLA_META_MAX + 1] = {
-	[IFLA_META_PEER_INFO]	= { .len = sizeof(struct ifinfomsg) },
-	[IFLA_META_PRIMARY]	= { .type = NLA_REJECT,
-				    .reject_message = "meta: the primary attribute is read-only" },
-	[IFLA_META_MODE]	= { .type = NLA_U32 },
-	[IFLA_META_POLICY]	= { .type = NLA_U32 },
-	[IFLA_META_PEER_POLICY]	= { .type = NLA_U32 },
-	[IFLA_META_SCRUB]	= { .type = NLA_U32 },
-	[IFLA_META_PEER_SCRUB]	= { .type = NLA_U32 },
-	[IFLA_META_HEADROOM]	= { .type = NLA_U16 },
-	[IFLA_META_TAILROOM]	= { .type = NLA_U16 },
-	[IFLA_META_PROG_ATTACH]	= { .type = NLA_NESTED },
-	[IFLA_META_PROG_DETACH]	= { .type = NLA_NESTED },
-	[IFLA_META_PRIMARY_PROGS] = { .type = NLA_REJECT,
-				      .reject_message = "meta: the program list is read-only" },
-	[IFLA_META_PEER_PROGS]	= { .type = NLA_REJECT,
-				    .reject_message = "meta: the program list is read-only" },
+#define META_REJECT(msg)	{ .type = NLA_REJECT, .reject_message = (msg) }
+
+/* Attach and detach share attribute numbers; each refuses the other's. */
+static const struct nla_policy meta_attach_policy[IFLA_META_PROG_MAX + 1] = {
+	[IFLA_META_PROG_FD]		= { .type = NLA_U32 },
+	[IFLA_META_PROG_DIR]		= NLA_POLICY_MAX(NLA_U32, META_PROG_DIR_PEER),
+	[IFLA_META_PROG_FLAGS]		= { .type = NLA_U32 },
+	[IFLA_META_PROG_RELATIVE_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[IFLA_META_PROG_ID]		=
+		META_REJECT("meta: attach takes a relative id, not a program id"),
 };
 
-static const struct nla_policy meta_prog_policy[IFLA_META_PROG_MAX + 1] = {
-	[IFLA_META_PROG_FD]		= { .type = NLA_U32 },
-	[IFLA_META_PROG_DIR]		= { .type = NLA_U32 },
+static const struct nla_policy meta_detach_policy[IFLA_META_PROG_MAX + 1] = {
+	[IFLA_META_PROG_FD]		=
+		META_REJECT("meta: detach takes a program id, not an fd"),
+	[IFLA_META_PROG_DIR]		= NLA_POLICY_MAX(NLA_U32, META_PROG_DIR_PEER),
 	[IFLA_META_PROG_FLAGS]		= { .type = NLA_U32 },
-	[IFLA_META_PROG_RELATIVE_ID]	= { .type = NLA_U32 },
-	[IFLA_META_PROG_ID]		= { .type = NLA_U32 },
+	[IFLA_META_PROG_RELATIVE_ID]	=
+		META_REJECT("meta: detach takes a program id, not a relative id"),
+	[IFLA_META_PROG_ID]		= NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy meta_policy[IFLA_META_MAX + 1] = {
+	/* An ifinfomsg and IFLA_* attributes, as veth and netkit take it. */
+	[IFLA_META_PEER_INFO]	= { .len = sizeof(struct ifinfomsg) },
+	[IFLA_META_PRIMARY]	= META_REJECT("meta: the primary attribute is read-only"),
+	[IFLA_META_MODE]	= NLA_POLICY_MAX(NLA_U32, META_MODE_L2),
+	[IFLA_META_POLICY]	= { .type = NLA_U32 },
+	[IFLA_META_PEER_POLICY]	= { .type = NLA_U32 },
+	[IFLA_META_SCRUB]	= NLA_POLICY_MAX(NLA_U32, META_SCRUB_DEFAULT),
+	[IFLA_META_PEER_SCRUB]	= NLA_POLICY_MAX(NLA_U32, META_SCRUB_DEFAULT),
+	[IFLA_META_HEADROOM]	= NLA_POLICY_MAX(NLA_U16, META_ROOM_MAX),
+	[IFLA_META_TAILROOM]	= NLA_POLICY_MAX(NLA_U16, META_ROOM_MAX),
+	[IFLA_META_PROG_ATTACH]	= NLA_POLICY_NESTED(meta_attach_policy),
+	[IFLA_META_PROG_DETACH]	= NLA_POLICY_NESTED(meta_detach_policy),
+	[IFLA_META_PRIMARY_PROGS] = META_REJECT("meta: the program list is read-only"),
+	[IFLA_META_PEER_PROGS]	= META_REJECT("meta: the program list is read-only"),
 };
 
 /*
- * The exact payload size of a fixed-size attribute, from its policy; 0 for
- * the others. One of another length is garbage.
+ * Strict validation accepts a repeated attribute and uses the last one. A
+ * device that guards a pod's traffic should not guess what a confused
+ * request meant.
  */
-static int meta_attr_len(int type)
+static int meta_no_repeats(const struct nlattr *nest, int maxtype,
+			   struct netlink_ext_ack *extack)
 {
-	switch (meta_policy[type].type) {
-	case NLA_U8:
-		return sizeof(u8);
-	case NLA_U16:
-		return sizeof(u16);
-	case NLA_U32:
-		return sizeof(u32);
-	default:
-		return 0;
+	DECLARE_BITMAP(seen, IFLA_META_MAX + 1);
+	const struct nlattr *attr;
+	int rem;
+
+	BUILD_BUG_ON(IFLA_META_PROG_MAX > IFLA_META_MAX);
+	bitmap_zero(seen, maxtype + 1);
+	nla_for_each_nested(attr, nest, rem) {
+		if (__test_and_set_bit(nla_type(attr), seen)) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "meta: attribute given more than once");
+			return -EINVAL;
+		}
+		if (nla_type(attr) == IFLA_META_PROG_ATTACH ||
+		    nla_type(attr) == IFLA_META_PROG_DETACH) {
+			int err = meta_no_repeats(attr, IFLA_META_PROG_MAX, extack);
+
+			if (err)
+				return err;
+		}
 	}
+	return 0;
 }
 
 /*
- * rtnetlink parses IFLA_INFO_DATA liberally: unknown attributes are ignored
- * and a repeated one silently overrides the first. A device that guards a
- * pod's traffic should not guess what a confused request meant, so walk the
- * raw nest and refuse both, and sizes that do not match exactly.
+ * rtnetlink parses IFLA_INFO_DATA liberally: unknown attributes, wrong
+ * sizes, trailing bytes and unknown nested attributes pass. Validate it
+ * again strictly; only the peer info, an ifinfomsg with attributes behind
+ * it, is not a plain attribute type (NLA_UNSPEC).
  */
-static int meta_validate_raw(struct nlattr *tb[], struct netlink_ext_ack *extack)
+static int meta_validate_strict(struct nlattr *tb[],
+				struct netlink_ext_ack *extack)
 {
-	DECLARE_BITMAP(seen, IFLA_META_MAX + 1);
-	const struct nlattr *info, *attr;
-	int rem, type;
+	const struct nlattr *info;
+	int err;
 
 	if (!tb[IFLA_LINKINFO])
 		return 0;
 	info = nla_find_nested(tb[IFLA_LINKINFO], IFLA_INFO_DATA);
 	if (!info)
 		return 0;
-
-	bitmap_zero(seen, IFLA_META_MAX + 1);
-	nla_for_each_nested(attr, info, rem) {
-		type = nla_type(attr);
-		if (type <= IFLA_META_UNSPEC || type > IFLA_META_MAX) {
-			NL_SET_ERR_MSG_ATTR(extack, attr,
-					    "meta: unknown attribute type");
-			return -EINVAL;
-		}
-		if (__test_and_set_bit(type, seen)) {
-			NL_SET_ERR_MSG_ATTR(extack, attr,
-					    "meta: attribute given more than once");
-			return -EINVAL;
-		}
-		if (meta_attr_len(type) && nla_len(attr) != meta_attr_len(type)) {
-			NL_SET_ERR_MSG_ATTR(extack, attr,
-					    "meta: attribute has the wrong size");
-			return -EINVAL;
-		}
-	}
-	return 0;
+	err = __nla_validate(nla_data(info), nla_len(info), IFLA_META_MAX,
+			     meta_policy, NL_VALIDATE_STRICT & ~NL_VALIDATE_UNSPEC,
+			     extack);
+	if (err)
+		return err;
+	return meta_no_repeats(info, IFLA_META_MAX, extack);
 }
 
 static int meta_validate_addr(struct nlattr *tb[],
@@ -124,12 +134,13 @@ static int meta_validate(struct nlattr *tb[], struct nlattr *data[],
 {
 	int err;
 
-	err = meta_validate_raw(tb, extack);
+	err = meta_validate_strict(tb, extack);
 	if (err)
 		return err;
 	return meta_validate_addr(tb, extack);
 }
 
+/* The policy values are verdicts (0 and 2): no policy range describes them. */
 static int meta_get_policy(struct nlattr *attr, enum meta_policy *policy,
 			   struct netlink_ext_ack *extack)
 {
@@ -146,22 +157,6 @@ static int meta_get_policy(struct nlattr *attr, enum meta_policy *policy,
 	return -EINVAL;
 }
 
-static int meta_get_scrub(struct nlattr *attr, enum meta_scrub *scrub,
-			  struct netlink_ext_ack *extack)
-{
-	u32 val = nla_get_u32(attr);
-
-	switch (val) {
-	case META_SCRUB_NONE:
-	case META_SCRUB_DEFAULT:
-		*scrub = val;
-		return 0;
-	}
-	NL_SET_ERR_MSG_ATTR(extack, attr,
-			    "meta: scrub must be none (0) or default (1)");
-	return -EINVAL;
-}
-
 /* Everything a creation request may set, validated before anything exists. */
 struct meta_create_cfg {
 	enum meta_mode		mode;
@@ -170,10 +165,10 @@ struct meta_create_cfg {
 	u16			headroom, tailroom;
 };
 
+/* Range checks were done by meta_policy. */
 static int meta_parse_create(struct nlattr *data[], struct meta_create_cfg *cfg,
 			     struct netlink_ext_ack *extack)
 {
-	struct nlattr *attr;
 	int err = 0;
 
 	cfg->mode = META_MODE_L3;
@@ -186,29 +181,21 @@ static int meta_parse_create(struct nlattr *data[], struct meta_create_cfg *cfg,
 	if (!data)
 		return 0;
 
-	attr = data[IFLA_META_MODE];
-	if (attr) {
-		cfg->mode = nla_get_u32(attr);
-		if (cfg->mode != META_MODE_L3 && cfg->mode != META_MODE_L2) {
-			NL_SET_ERR_MSG_ATTR(extack, attr,
-					    "meta: mode must be l3 (0) or l2 (1)");
-			return -EINVAL;
-		}
-	}
+	if (data[IFLA_META_MODE])
+		cfg->mode = nla_get_u32(data[IFLA_META_MODE]);
+	if (data[IFLA_META_SCRUB])
+		cfg->scrub = nla_get_u32(data[IFLA_META_SCRUB]);
+	if (data[IFLA_META_PEER_SCRUB])
+		cfg->peer_scrub = nla_get_u32(data[IFLA_META_PEER_SCRUB]);
+	if (data[IFLA_META_HEADROOM])
+		cfg->headroom = nla_get_u16(data[IFLA_META_HEADROOM]);
+	if (data[IFLA_META_TAILROOM])
+		cfg->tailroom = nla_get_u16(data[IFLA_META_TAILROOM]);
 	if (data[IFLA_META_POLICY])
 		err = meta_get_policy(data[IFLA_META_POLICY], &cfg->policy, extack);
 	if (!err && data[IFLA_META_PEER_POLICY])
 		err = meta_get_policy(data[IFLA_META_PEER_POLICY],
 				      &cfg->peer_policy, extack);
-	if (!err && data[IFLA_META_SCRUB])
-		err = meta_get_scrub(data[IFLA_META_SCRUB], &cfg->scrub, extack);
-	if (!err && data[IFLA_META_PEER_SCRUB])
-		err = meta_get_scrub(data[IFLA_META_PEER_SCRUB],
-				     &cfg->peer_scrub, extack);
-	if (data[IFLA_META_HEADROOM])
-		cfg->headroom = nla_get_u16(data[IFLA_META_HEADROOM]);
-	if (data[IFLA_META_TAILROOM])
-		cfg->tailroom = nla_get_u16(data[IFLA_META_TAILROOM]);
 	return err;
 }
 
@@ -260,6 +247,11 @@ int meta_newlink_impl(struct net_device *dev, struct meta_newlink_args *args,
 		struct nlattr *attr = data[IFLA_META_PEER_INFO];
 
 		ifmp = nla_data(attr);
+		if (ifmp->ifi_index < 0) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "meta: the peer's ifindex must not be negative");
+			return -EINVAL;
+		}
 		err = meta_parse_peer_info(peer_tb, attr, extack);
 		if (err < 0) {
 			if (extack && !extack->_msg)
@@ -290,6 +282,17 @@ int meta_newlink_impl(struct net_device *dev, struct meta_newlink_args *args,
 	net = meta_peer_net_get(args, tbp);
 	if (IS_ERR(net))
 		return PTR_ERR(net);
+	/*
+	 * The core checks the requester's rights in the primary's namespace
+	 * only (the peer's too since 7.0): without this, root in a user
+	 * namespace could put a peer into the host's.
+	 */
+	if (!ns_capable(net->user_ns, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(extack,
+			       "meta: no CAP_NET_ADMIN in the peer's network namespace");
+		put_net(net);
+		return -EPERM;
+	}
 
 	peer = rtnl_create_link(net, ifname, name_assign_type, &meta_link_ops,
 				tbp, extack);
@@ -350,6 +353,60 @@ static void meta_dellink(struct net_device *dev, struct list_head *head)
 	}
 }
 
+static int meta_detach(struct net_device *end, struct nlattr *tb[], u32 flags,
+		       const struct nlattr *nest, struct netlink_ext_ack *extack)
+{
+	if (flags & ~META_PROG_F_ALL) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_META_PROG_FLAGS],
+				    "meta: unknown detach flags");
+		return -EINVAL;
+	}
+	if (!tb[IFLA_META_PROG_ID] == !(flags & META_PROG_F_ALL)) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "meta: detach takes either a program id or the all flag");
+		return -EINVAL;
+	}
+	if (flags & META_PROG_F_ALL)
+		return meta_prog_detach(end, 0, true, extack);
+	return meta_prog_detach(end, nla_get_u32(tb[IFLA_META_PROG_ID]), false,
+				extack);
+}
+
+static int meta_attach(struct net_device *end, struct nlattr *tb[], u32 flags,
+		       const struct nlattr *nest, struct netlink_ext_ack *extack)
+{
+	const u32 where = META_PROG_F_BEFORE | META_PROG_F_AFTER |
+			  META_PROG_F_REPLACE;
+	struct nlattr *rel = tb[IFLA_META_PROG_RELATIVE_ID];
+
+	if (!tb[IFLA_META_PROG_FD]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "meta: attach needs a program fd");
+		return -EINVAL;
+	}
+	if (flags & ~where) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_META_PROG_FLAGS],
+				    "meta: unknown attach flags");
+		return -EINVAL;
+	}
+	if (hweight32(flags) > 1) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_META_PROG_FLAGS],
+				    "meta: before, after and replace exclude each other");
+		return -EINVAL;
+	}
+	if (rel && !flags) {
+		NL_SET_ERR_MSG_ATTR(extack, rel,
+				    "meta: a relative id needs before, after or replace");
+		return -EINVAL;
+	}
+	if (flags & META_PROG_F_REPLACE && !rel) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "meta: replace needs the id of the program to replace");
+		return -EINVAL;
+	}
+	return meta_prog_attach(end, nla_get_u32(tb[IFLA_META_PROG_FD]), flags,
+				rel ? nla_get_u32(rel) : 0, extack);
+}
+
 /*
  * IFLA_META_PROG_ATTACH / _DETACH on the primary @dev: the direction picks
  * the end whose transmit runs the program.
@@ -357,16 +414,17 @@ static void meta_dellink(struct net_device *dev, struct list_head *head)
 static int meta_change_progs(struct net_device *dev, struct nlattr *data[],
 			     struct netlink_ext_ack *extack)
 {
-	struct nlattr *nest = data[IFLA_META_PROG_ATTACH] ?:
-			      data[IFLA_META_PROG_DETACH];
-	bool attach = nest == data[IFLA_META_PROG_ATTACH];
+	bool attach = data[IFLA_META_PROG_ATTACH];
+	struct nlattr *nest = data[attach ? IFLA_META_PROG_ATTACH :
+					    IFLA_META_PROG_DETACH];
 	struct nlattr *tb[IFLA_META_PROG_MAX + 1];
 	struct net_device *end = dev;
-	u32 dir, flags = 0, id = 0;
+	u32 flags = 0;
 	int err;
 
-	err = nla_parse_nested_deprecated(tb, IFLA_META_PROG_MAX, nest,
-					  meta_prog_policy, extack);
+	err = nla_parse_nested(tb, IFLA_META_PROG_MAX, nest,
+			       attach ? meta_attach_policy : meta_detach_policy,
+			       extack);
 	if (err)
 		return err;
 	if (!tb[IFLA_META_PROG_DIR]) {
@@ -374,13 +432,7 @@ static int meta_change_progs(struct net_device *dev, struct nlattr *data[],
 				    "meta: say which direction (primary or peer) the program is for");
 		return -EINVAL;
 	}
-	dir = nla_get_u32(tb[IFLA_META_PROG_DIR]);
-	if (dir != META_PROG_DIR_PRIMARY && dir != META_PROG_DIR_PEER) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_META_PROG_DIR],
-				    "meta: direction must be primary (0) or peer (1)");
-		return -EINVAL;
-	}
-	if (dir == META_PROG_DIR_PEER) {
+	if (nla_get_u32(tb[IFLA_META_PROG_DIR]) == META_PROG_DIR_PEER) {
 		end = rtnl_dereference(meta_priv(dev)->peer);
 		if (!end) {
 			NL_SET_ERR_MSG(extack, "meta: the peer is gone");
@@ -389,31 +441,9 @@ static int meta_change_progs(struct net_device *dev, struct nlattr *data[],
 	}
 	if (tb[IFLA_META_PROG_FLAGS])
 		flags = nla_get_u32(tb[IFLA_META_PROG_FLAGS]);
-
-	if (!attach) {
-		if (tb[IFLA_META_PROG_ID])
-			id = nla_get_u32(tb[IFLA_META_PROG_ID]);
-		if (flags & ~META_PROG_F_ALL || !(id || flags & META_PROG_F_ALL)) {
-			NL_SET_ERR_MSG_ATTR(extack, nest,
-					    "meta: detach needs a program id or the all flag");
-			return -EINVAL;
-		}
-		return meta_prog_detach(end, id, flags & META_PROG_F_ALL, extack);
-	}
-
-	if (!tb[IFLA_META_PROG_FD]) {
-		NL_SET_ERR_MSG_ATTR(extack, nest, "meta: attach needs a program fd");
-		return -EINVAL;
-	}
-	if (flags & ~(META_PROG_F_BEFORE | META_PROG_F_AFTER | META_PROG_F_REPLACE)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_META_PROG_FLAGS],
-				    "meta: unknown attach flags");
-		return -EINVAL;
-	}
-	if (tb[IFLA_META_PROG_RELATIVE_ID])
-		id = nla_get_u32(tb[IFLA_META_PROG_RELATIVE_ID]);
-	return meta_prog_attach(end, nla_get_u32(tb[IFLA_META_PROG_FD]), flags,
-				id, extack);
+	if (attach)
+		return meta_attach(end, tb, flags, nest, extack);
+	return meta_detach(end, tb, flags, nest, extack);
 }
 
 static int meta_changelink(struct net_device *dev, struct nlattr *tb[],
@@ -528,7 +558,8 @@ static int meta_fill_progs(struct sk_buff *skb, int type,
  * HEADROOM/TAILROOM report what the device applies (needed_headroom/tailroom).
  * Attributes name ends, not the device dumped: POLICY is always the
  * primary's, PEER_POLICY always the peer's, the same on both ends and the
- * same as changelink() takes them. PRIMARY says which end this is.
+ * same as changelink() takes them. PRIMARY says which end this is. Program
+ * lists only on the primary: the host's programs are not the pod's to read.
  */
 static int meta_fill_info(struct sk_buff *skb, const struct net_device *dev)
 {
@@ -553,13 +584,15 @@ static int meta_fill_info(struct sk_buff *skb, const struct net_device *dev)
 		goto out;
 	if (prim &&
 	    (nla_put_u32(skb, IFLA_META_POLICY, READ_ONCE(prim->policy)) ||
-	     nla_put_u32(skb, IFLA_META_SCRUB, prim->scrub) ||
-	     meta_fill_progs(skb, IFLA_META_PRIMARY_PROGS, prim)))
+	     nla_put_u32(skb, IFLA_META_SCRUB, prim->scrub)))
 		goto out;
 	if (peer &&
 	    (nla_put_u32(skb, IFLA_META_PEER_POLICY, READ_ONCE(peer->policy)) ||
-	     nla_put_u32(skb, IFLA_META_PEER_SCRUB, peer->scrub) ||
-	     meta_fill_progs(skb, IFLA_META_PEER_PROGS, peer)))
+	     nla_put_u32(skb, IFLA_META_PEER_SCRUB, peer->scrub)))
+		goto out;
+	if (priv->primary &&
+	    (meta_fill_progs(skb, IFLA_META_PRIMARY_PROGS, prim) ||
+	     (peer && meta_fill_progs(skb, IFLA_META_PEER_PROGS, peer))))
 		goto out;
 	err = 0;
 out:

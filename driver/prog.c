@@ -42,6 +42,10 @@ static void meta_progs_publish(struct net_device *end,
 		kfree_rcu(old, rcu);
 }
 
+/*
+ * @flags holds at most one of BEFORE, AFTER, REPLACE (netlink.c checked);
+ * without @rel_id, BEFORE means first and AFTER last.
+ */
 int meta_prog_attach(struct net_device *end, int fd, u32 flags, u32 rel_id,
 		     struct netlink_ext_ack *extack)
 {
@@ -50,16 +54,6 @@ int meta_prog_attach(struct net_device *end, int fd, u32 flags, u32 rel_id,
 	int n = old ? old->count : 0, pos = n, rel = -1, i;
 
 	ASSERT_RTNL();
-	if (hweight32(flags & (META_PROG_F_BEFORE | META_PROG_F_AFTER |
-			       META_PROG_F_REPLACE)) > 1) {
-		NL_SET_ERR_MSG(extack,
-			       "meta: before, after and replace exclude each other");
-		return -EINVAL;
-	}
-	if (flags & META_PROG_F_REPLACE && !rel_id) {
-		NL_SET_ERR_MSG(extack, "meta: replace needs the id of the program to replace");
-		return -EINVAL;
-	}
 	if (rel_id) {
 		rel = meta_prog_find(old, rel_id);
 		if (rel < 0) {

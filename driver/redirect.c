@@ -210,10 +210,10 @@ drop:
 }
 
 /*
- * bpf_redirect_peer(ifindex) with ifindex another meta device: deliver into
- * that pair's other end (a pod), scrubbed as that pair scrubs what enters
- * it. The target end's own programs do not run, as with upstream's peer
- * redirect at tc ingress.
+ * bpf_redirect_peer(ifindex) with ifindex the primary of a meta pair: deliver
+ * into that pair's pod end, scrubbed as that pair scrubs what enters it. The
+ * target end's own programs do not run, as with upstream's peer redirect at
+ * tc ingress.
  */
 static bool meta_redirect_peer(struct sk_buff *skb, struct net_device *dev,
 			       struct net_device *tgt, unsigned int len)
@@ -222,7 +222,7 @@ static bool meta_redirect_peer(struct sk_buff *skb, struct net_device *dev,
 
 	if (!meta_is_meta(tgt))
 		goto drop;
-	pod = rcu_dereference(meta_priv(tgt)->peer);
+	pod = meta_pod_end(tgt);
 	if (!pod || !(pod->flags & IFF_UP) || !pskb_may_pull(skb, ETH_HLEN) ||
 	    !is_skb_forwardable(pod, skb))
 		goto drop;
@@ -243,7 +243,7 @@ void meta_redirect(struct sk_buff *skb, struct net_device *dev,
 	bool ok;
 
 	/* Look-ups happen where the program ran: skb->dev's namespace. */
-	tgt = req->flags & ~META_RI_KNOWN ? NULL :
+	tgt = req->flags & ~META_RI_KNOWN || req->ifindex > INT_MAX ? NULL :
 	      dev_get_by_index_rcu(dev_net(skb->dev), req->ifindex);
 	if (!tgt || !(tgt->flags & IFF_UP)) {
 		kfree_skb(skb);

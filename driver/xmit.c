@@ -38,8 +38,9 @@ void meta_scrub_skb(struct sk_buff *skb, bool xnet, enum meta_scrub scrub)
 
 /*
  * Hand @skb, scrubbed, to @to's receive path as if @to had received it from
- * a wire; @from is the meta end it leaves through. Returns false (skb freed,
- * drop counted on @to) if the backlog refused it.
+ * a wire; @from is the meta end it leaves through. Returns false (skb freed)
+ * if the backlog refused it: the core counts that in @to's rx_dropped, the
+ * caller counts the sender's side.
  */
 bool meta_deliver(struct sk_buff *skb, struct net_device *from,
 		  struct net_device *to, unsigned int len)
@@ -48,10 +49,8 @@ bool meta_deliver(struct sk_buff *skb, struct net_device *from,
 	skb->protocol = eth_type_trans(skb, to);
 	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
 
-	if (unlikely(meta_netif_rx(skb) != NET_RX_SUCCESS)) {
-		meta_rx_dropped(to);
+	if (unlikely(meta_netif_rx(skb) != NET_RX_SUCCESS))
 		return false;
-	}
 	meta_stats_add(from, true, len);
 	meta_stats_add(to, false, len);
 	return true;
@@ -82,7 +81,8 @@ static int meta_run_progs(const struct meta_prog_array *arr,
 			  struct sk_buff *skb, struct meta_redirect_req *req)
 {
 	struct bpf_redirect_info *ri = meta_redirect_info();
-	u32 saved_flags = ri->flags, saved_index = ri->tgt_index;
+	u64 saved_index = ri->tgt_index;
+	u32 saved_flags = ri->flags;
 	struct bpf_nh_params saved_nh = ri->nh;
 	int i, ret = META_NEXT;
 
@@ -122,6 +122,8 @@ static void meta_forward(struct sk_buff *skb, struct net_device *dev,
 	}
 	if (meta_deliver(skb, dev, peer, len))
 		meta_xstat(dev, META_XS_PASS, false);
+	else
+		meta_xstat(dev, META_XS_UNDELIVERABLE, true);
 }
 
 netdev_tx_t meta_xmit(struct sk_buff *skb, struct net_device *dev)

@@ -32,6 +32,7 @@ echo "TAP version 13"
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	echo "# === $name"
+	t0=$SECONDS
 	script_failed=0
 	script_checks=0
 	rc=0
@@ -65,6 +66,7 @@ for t in "${tests[@]}"; do
 		failed=$((failed + 1))
 		emit "not ok" "- $name: exited with status $rc after $script_checks checks"
 	fi
+	echo "# $name: $((SECONDS - t0)) s"
 done
 echo "1..$n"
 echo "# meta selftests: $((n - failed - skipped)) passed, $failed failed, $skipped skipped"

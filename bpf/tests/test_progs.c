@@ -188,6 +188,7 @@ static struct prog progs[] = {
 	PROG("redirect_ingress"), PROG("redirect_peer"),
 	PROG("redirect_neigh_nonh"), PROG("host_routing"), PROG("nic_ingress"),
 	PROG("same_node"), PROG("observe"), PROG("set_mark"), PROG("count"),
+	PROG("clone_burst"),
 };
 
 #define NPROGS ARRAY_SIZE(progs)
@@ -497,6 +498,12 @@ static void test_marks(void)
 	verdict("count", &p, NULL, NULL);
 	check(r.ret == META_NEXT && !meta_count_get(pin_dir, &n) && n == 2,
 	      "count: 2 packets, META_NEXT");
+
+	/* A copy (marked) passes untouched; copies are made in the VM test. */
+	ctx.mark = 0xc10e;
+	verdict("clone_burst", &p, &ctx, &r);
+	check(r.ret == TC_ACT_OK && r.ctx.mark == 0xc10e,
+	      "clone_burst: a marked copy is not copied again, TC_ACT_OK");
 }
 
 static int sh(const char *cmd)

@@ -68,8 +68,11 @@ static inline int meta_compat_newlink(struct net_device *dev,
 				      struct rtnl_newlink_params *params,
 				      struct netlink_ext_ack *extack)
 {
+	/* As before 6.15: without a netns of its own, the peer goes to
+	 * IFLA_LINK_NETNSID's namespace (link_net), else the requester's.
+	 */
 	struct meta_newlink_args args = {
-		.src_net = params->src_net,
+		.src_net = params->link_net ?: params->src_net,
 		.peer_net = params->peer_net,
 		.tb = params->tb,
 		.data = params->data,
@@ -176,6 +179,16 @@ static inline void meta_tstats_free(struct net_device *dev)
 	dev->tstats = NULL;
 }
 #endif
+
+/* Drops go to the core's counters, which dev_get_stats() adds. */
+static inline void meta_tx_dropped_inc(struct net_device *dev)
+{
+#ifdef META_HAVE_CORE_STATS
+	dev_core_stats_tx_dropped_inc(dev);
+#else
+	atomic_long_inc(&dev->tx_dropped);
+#endif
+}
 
 #ifndef META_HAVE_SW_NETSTATS_TX_ADD
 /* 5.11 added the tx twin of dev_sw_netstats_rx_add(). */

@@ -31,6 +31,8 @@ hdr net/netlink.h 'nla_strscpy\(' && have NLA_STRSCPY
 hdr linux/netdevice.h '[[:space:]]lltx:1;' && have LLTX_FIELD
 # 6.7 (and backports): the core allocates dev->tstats for drivers that ask.
 hdr linux/netdevice.h 'NETDEV_PCPU_STAT_TSTATS' && have PCPU_STAT_TYPE
+# 5.18: per-CPU core drop counters replace the atomic dev->tx_dropped.
+hdr linux/netdevice.h 'DEV_CORE_STATS_INC\(tx_dropped\)' && have CORE_STATS
 # 5.11: tx twin of dev_sw_netstats_rx_add().
 hdr linux/netdevice.h 'void dev_sw_netstats_tx_add\(' && have SW_NETSTATS_TX_ADD
 # 6.0: TSO size limits are separate from the GSO ones.

@@ -91,6 +91,26 @@ for end in "h6:" "p6:$pod"; do
 	check_eq "ip -d link round-trips every attribute on $dev" "$want" "$got"
 done
 
+# --- link-netnsid: without a netns of its own the peer goes where veth's
+# goes, the namespace IFLA_LINK_NETNSID names; the primary stays in the
+# requester's namespace.
+setup_ns linked
+ip netns set "$linked" 77
+where() { # DEV: the namespace that holds DEV, "init" or "linked"
+	if link_exists "" "$1"; then echo init
+	elif link_exists "$linked" "$1"; then echo linked
+	else echo none; fi
+}
+ip link add v8 link-netnsid 77 type veth peer name vp8
+check_ok "create a pair with link-netnsid" \
+	ip link add h8 link-netnsid 77 type meta peer name p8
+check_eq "link-netnsid: the peer lands where veth's does" \
+	"$(where vp8)" "$(where p8)"
+check_eq "link-netnsid: the peer is in the linked namespace, the primary here" \
+	"linked init" "$(where p8) $(where h8)"
+ip link del h8
+ip link del v8
+
 # --- deleting the peer's namespace deletes the pair
 ip link add h7 type meta peer name p7 netns "$other"
 check_ok "delete the peer's namespace" ip netns del "$other"

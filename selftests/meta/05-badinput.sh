@@ -22,20 +22,35 @@ refused() {
 }
 
 # --- values out of range or of the wrong kind (kernel-side checks)
-refused "mode 5 refused" "mode must be l3 \(0\) or l2 \(1\)" \
+refused "mode 5 refused" "integer out of range" \
 	"$META_NL" --mode 5 --peer p0 create h0
 refused "policy 3 refused" "policy must be forward \(0\) or blackhole \(2\)" \
 	"$META_NL" --policy 3 --peer p0 create h0
 refused "peer policy 1 refused" "policy must be forward" \
 	"$META_NL" --peer-policy 1 --peer p0 create h0
-refused "scrub 9 refused" "scrub must be none \(0\) or default \(1\)" \
+refused "scrub 9 refused" "integer out of range" \
 	"$META_NL" --scrub 9 --peer p0 create h0
 refused "read-only primary attribute refused" "primary attribute is read-only" \
 	"$META_NL" --primary 1 --peer p0 create h0
-refused "unknown attribute refused" "unknown attribute type" \
+refused "unknown attribute refused" "Unknown attribute type" \
 	"$META_NL" --attr 40:4 --peer p0 create h0
-refused "attribute of the wrong size refused" "wrong size" \
+refused "attribute of the wrong size refused" "invalid attribute length" \
 	"$META_NL" --attr 3:8 --peer p0 create h0
+refused "attribute type 0 refused" "Unknown attribute type" \
+	"$META_NL" --attr 0:4 --peer p0 create h0
+refused "headroom above 512 refused" "integer out of range" \
+	"$META_NL" --headroom 513 --peer p0 create h0
+refused "headroom 65535 refused" "integer out of range" \
+	"$META_NL" --headroom 65535 --peer p0 create h0
+refused "tailroom above 512 refused" "integer out of range" \
+	"$META_NL" --tailroom 513 --peer p0 create h0
+check_ok "headroom and tailroom 512 accepted" \
+	"$META_NL" --headroom 512 --tailroom 512 --peer p0 create h0
+check_eq "...and applied to both ends" "512 512 512 512" \
+	"$(for d in h0 p0; do link_attr "" $d headroom; link_attr "" $d tailroom; done | xargs)"
+ip link del h0
+refused "a negative peer ifindex refused" "peer's ifindex must not be negative|ifindex can't be negative" \
+	"$META_NL" --peer-index p0:-5 create h0
 refused "duplicate peer info refused" "given more than once" \
 	"$META_NL" --peer p0 --peer p1 create h0
 refused "duplicate mode refused" "given more than once" \

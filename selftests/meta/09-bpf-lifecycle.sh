@@ -24,7 +24,7 @@ refused_attach "a socket filter program is refused" "not a BPF program of type S
 	"$META_NL" --attach socket-filter:$PEER change h0
 refused_attach "a closed fd is refused" "not an open file|not a BPF" \
 	"$META_NL" --attach 1000:$PEER change h0
-refused_attach "an unknown direction is refused" "direction must be primary" \
+refused_attach "an unknown direction is refused" "integer out of range" \
 	"$META_NL" --attach sched-cls:7 change h0
 refused_attach "attach through the peer is refused (meta_nl)" "only be changed through the primary" \
 	in_ns "$pod" "$META_NL" --attach sched-cls:$PEER change p0
@@ -35,7 +35,31 @@ refused_attach "attach through the peer is refused (ip)" "only be changed throug
 refused_attach "before an id that is not attached is refused" "relative program id not attached" \
 	"$META_NL" --attach sched-cls:$PEER:1:999999 change h0
 refused_attach "before and after together are refused" "exclude each other" \
-	"$META_NL" --attach sched-cls:$PEER:3:0 change h0
+	"$META_NL" --attach sched-cls:$PEER:3 change h0
+refused_attach "a relative id without before/after/replace is refused" \
+	"relative id needs before, after or replace" \
+	"$META_NL" --attach sched-cls:$PEER::1 change h0
+refused_attach "replace without a relative id is refused" "replace needs the id" \
+	"$META_NL" --attach sched-cls:$PEER:4 change h0
+refused_attach "unknown attach flags are refused" "unknown attach flags" \
+	"$META_NL" --attach sched-cls:$PEER:16 change h0
+refused_attach "a program id in an attach is refused" "attach takes a relative id" \
+	"$META_NL" --attach sched-cls:$PEER:::5 change h0
+refused_attach "a relative id 0 is refused" "integer out of range" \
+	"$META_NL" --attach sched-cls:$PEER:1:0 change h0
+refused_attach "attach without a direction is refused" "say which direction" \
+	"$META_NL" --attach sched-cls: change h0
+refused_attach "attach without an fd is refused" "attach needs a program fd" \
+	"$META_NL" --attach :$PEER change h0
+# Strict parsing of the nest: unknown, oversized and unflagged attributes.
+refused_attach "an unknown attribute in the attach nest is refused" "Unknown attribute type" \
+	"$META_NL" --raw-nest 10:1=@sched-cls,2=$PEER,9=1 change h0
+refused_attach "an oversized attribute in the attach nest is refused" "invalid attribute length" \
+	"$META_NL" --raw-nest 10:1=@sched-cls,2#8 change h0
+refused_attach "an attach nest without NLA_F_NESTED is refused" "NLA_F_NESTED is missing" \
+	"$META_NL" --raw-nest '10!:1=@sched-cls,2=1' change h0
+refused_attach "a repeated attribute in the attach nest is refused" "given more than once" \
+	"$META_NL" --raw-nest 10:1=@sched-cls,2=$PEER,2=0 change h0
 refused_attach "attach at creation is refused" "after creation" \
 	"$META_NL" --peer px --attach sched-cls:$PEER create hx
 check_cond "...and nothing was created" bash -c "! ip link show dev hx"
@@ -47,8 +71,18 @@ check_fail "detach of an id that is not attached is refused" "no program with th
 	"$META_NL" --detach $PEER:999999 change h0
 check_fail "detach through the peer is refused" "only be changed through the primary" \
 	in_ns "$pod" "$META_NL" --detach $PEER:"$id" change p0
-check_fail "detach without an id or all is refused" "needs a program id" \
+check_fail "detach without an id or all is refused" "either a program id or the all flag" \
+	"$META_NL" --detach $PEER: change h0
+check_fail "detach with both an id and all is refused" "either a program id or the all flag" \
+	"$META_NL" --detach "$PEER:$id:8" change h0
+check_fail "detach of id 0 is refused" "integer out of range" \
 	"$META_NL" --detach $PEER:0 change h0
+check_fail "unknown detach flags are refused" "unknown detach flags" \
+	"$META_NL" --detach "$PEER:$id:1" change h0
+check_fail "an fd in a detach is refused" "detach takes a program id, not an fd" \
+	"$META_NL" --raw-nest "11:2=$PEER,5=$id,1=3" change h0
+check_fail "a relative id in a detach is refused" "detach takes a program id, not a relative id" \
+	"$META_NL" --raw-nest "11:2=$PEER,5=$id,4=$id" change h0
 check_eq "after all refusals the program is still attached" "$id" "$(progs "" h0 peer)"
 metactl detach h0 --dir peer --all
 

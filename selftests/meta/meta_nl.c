@@ -30,7 +30,9 @@
 #include <linux/if_meta.h>
 
 static const char usage[] =
-"usage: meta_nl [OPTION...] create|change NAME\n"
+"usage: meta_nl [OPTION...] create|change|delete NAME\n"
+"       meta_nl [--fail-nth N] unload\n"
+"       meta_nl prog-exists ID | prog-count\n"
 "\n"
 "Send one RTM_NEWLINK (create: NLM_F_CREATE|NLM_F_EXCL) of kind \"meta\" for\n"
 "NAME and print the kernel's answer. Each option appends one attribute to\n"
@@ -52,23 +54,41 @@ static const char usage[] =
 "  --kind KIND       link kind instead of \"meta\" (e.g. netkit, for the\n"
 "                    reference tests; the numeric options then use KIND's\n"
 "                    attribute numbers only through --u32/--attr)\n"
-"  --attach SPEC     IFLA_META_PROG_ATTACH {FD, DIR [, FLAGS, RELATIVE_ID]}\n"
-"                    SPEC = FD:DIR[:FLAGS[:RELATIVE_ID]]; FD is a number or\n"
-"                    devnull (an open non-BPF file), socket-filter or\n"
-"                    sched-cls (a 2-instruction program of that type,\n"
-"                    loaded here)\n"
-"  --detach DIR:ID[:FLAGS]  IFLA_META_PROG_DETACH {DIR, ID [, FLAGS]}\n"
+"  --attach SPEC     IFLA_META_PROG_ATTACH {FD, DIR [, FLAGS, RELATIVE_ID, ID]}\n"
+"                    SPEC = FD:DIR[:FLAGS[:RELATIVE_ID[:ID]]]; an empty field\n"
+"                    leaves its attribute out; FD is a number or devnull (an\n"
+"                    open non-BPF file), socket-filter or sched-cls (a\n"
+"                    2-instruction program of that type, loaded here)\n"
+"  --detach DIR:ID[:FLAGS]  IFLA_META_PROG_DETACH {DIR, ID [, FLAGS]}; an\n"
+"                    empty field leaves its attribute out\n"
+"  --raw-nest SPEC   a nested attribute built by hand: SPEC = TYPE[!]:ITEMS\n"
+"                    with ITEMS comma-separated T=VALUE (u32; VALUE may be\n"
+"                    @devnull, @sched-cls...) or T#LEN (LEN zero bytes);\n"
+"                    '!' leaves NLA_F_NESTED off\n"
+"  --peer-index NAME:IFINDEX  peer info as --peer, with ifi_index IFINDEX\n"
+"                    (may be negative)\n"
+"  --mtu N, --address MAC  IFLA_MTU / IFLA_ADDRESS of NAME (not nested)\n"
+"  --peer-mtu N, --peer-address MAC, --peer-netns PATH\n"
+"                    IFLA_MTU, IFLA_ADDRESS, IFLA_NET_NS_FD in every --peer\n"
+"  --fail-nth N      make the N-th allocation of the request fail (the\n"
+"                    task's /proc/thread-self/fail-nth, set right before\n"
+"                    the request is sent; needs CONFIG_FAULT_INJECTION) and\n"
+"                    print \"fault injected\" or \"fault not reached\" first\n"
 "  -h, --help        this text\n"
 "\n"
-"       meta_nl prog-exists ID\n"
-"Exit 0 if BPF program ID exists in the kernel, 1 if not (leak checks).\n"
+"delete sends RTM_DELLINK for NAME; unload removes the meta module\n"
+"(delete_module(2)). prog-exists ID: exit 0 if BPF program ID exists in\n"
+"the kernel, 1 if not; prog-count prints how many programs exist (leak\n"
+"checks).\n"
 "\n"
 "Output: \"ok\" and exit 0 when the kernel accepted the request; otherwise\n"
-"\"error ERRNO STRERROR: EXTACK-MESSAGE\" and exit 1.\n"
+"\"error ERRNO STRERROR: EXTACK-MESSAGE\" and exit 1. Exit 3 when the\n"
+"answer was lost (ENOBUFS: the request may or may not have taken effect).\n"
 "Exit 2 on usage or local errors.\n";
 
 enum { OPT_U32, OPT_U16, OPT_U8, OPT_PEER, OPT_PEER_RAW, OPT_RAW, OPT_RAW_U32,
-       OPT_KIND, OPT_ATTACH, OPT_DETACH };
+       OPT_KIND, OPT_ATTACH, OPT_DETACH, OPT_RAW_NEST, OPT_PEER_INDEX,
+       OPT_GLOBAL };
 
 struct opt_def {
 	const char *name;
@@ -92,7 +112,21 @@ static const struct opt_def defs[] = {
 	{ "kind",	 OPT_KIND, 0 },
 	{ "attach",	 OPT_ATTACH, IFLA_META_PROG_ATTACH },
 	{ "detach",	 OPT_DETACH, IFLA_META_PROG_DETACH },
+	{ "raw-nest",	 OPT_RAW_NEST, 0 },
+	{ "peer-index",	 OPT_PEER_INDEX, IFLA_META_PEER_INFO },
+	{ "mtu",	 OPT_GLOBAL, 0 },
+	{ "address",	 OPT_GLOBAL, 0 },
+	{ "peer-mtu",	 OPT_GLOBAL, 0 },
+	{ "peer-address", OPT_GLOBAL, 0 },
+	{ "peer-netns",	 OPT_GLOBAL, 0 },
+	{ "fail-nth",	 OPT_GLOBAL, 0 },
 };
+
+/* Options that are not attributes of IFLA_INFO_DATA. */
+static struct {
+	const char *mtu, *address, *peer_mtu, *peer_address, *peer_netns;
+	const char *fail_nth;
+} g;
 
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))
 
@@ -169,6 +203,164 @@ static int split(char *arg, char **out, int n)
 	return i;
 }
 
+static void put_mac(struct nlmsghdr *nlh, const char *s)
+{
+	unsigned int b[6];
+	unsigned char mac[6];
+	int i;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4],
+		   &b[5]) != 6) {
+		fprintf(stderr, "meta_nl: bad MAC address '%s'\n", s);
+		exit(2);
+	}
+	for (i = 0; i < 6; i++)
+		mac[i] = b[i];
+	mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(mac), mac);
+}
+
+/* IFLA_MTU, IFLA_ADDRESS, IFLA_NET_NS_FD of a device, those given. */
+static void put_link_extras(struct nlmsghdr *nlh, const char *mtu,
+			    const char *address, const char *netns)
+{
+	int fd;
+
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, parse_num(mtu, UINT32_MAX));
+	if (address)
+		put_mac(nlh, address);
+	if (netns) {
+		fd = open(netns, O_RDONLY);
+		if (fd < 0) {
+			perror(netns);
+			exit(2);
+		}
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, fd);
+	}
+}
+
+/* Put u32 attribute @type from field @f unless the field is empty. */
+static void put_field(struct nlmsghdr *nlh, int type, const char *f, bool fd)
+{
+	if (!*f)
+		return;
+	mnl_attr_put_u32(nlh, type, fd ? (uint32_t)spec_fd(f) :
+					 parse_num(f, UINT32_MAX));
+}
+
+/* --raw-nest TYPE[!]:T=VALUE,T#LEN,... */
+static void put_raw_nest(struct nlmsghdr *nlh, char *arg)
+{
+	static const unsigned char zeros[512];
+	char *items = strchr(arg, ':'), *item, *sep;
+	struct nlattr *nest;
+	unsigned long type;
+	bool flag = true;
+
+	if (!items) {
+		fprintf(stderr, "meta_nl: --raw-nest wants TYPE:ITEMS\n");
+		exit(2);
+	}
+	*items++ = '\0';
+	if (*arg && arg[strlen(arg) - 1] == '!') {
+		arg[strlen(arg) - 1] = '\0';
+		flag = false;
+	}
+	type = parse_num(arg, 0x3fff);
+	nest = mnl_attr_nest_start(nlh, type);
+	if (!flag)
+		nest->nla_type = type;
+	for (item = strtok(items, ","); item; item = strtok(NULL, ",")) {
+		if ((sep = strchr(item, '='))) {
+			*sep++ = '\0';
+			if (*sep == '@')
+				put_field(nlh, parse_num(item, 0x3fff), sep + 1, true);
+			else
+				put_field(nlh, parse_num(item, 0x3fff), sep, false);
+		} else if ((sep = strchr(item, '#'))) {
+			*sep++ = '\0';
+			mnl_attr_put(nlh, parse_num(item, 0x3fff),
+				     parse_num(sep, sizeof(zeros)), zeros);
+		} else {
+			fprintf(stderr, "meta_nl: bad --raw-nest item '%s'\n", item);
+			exit(2);
+		}
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* The number of BPF programs the kernel holds. */
+static int prog_count(void)
+{
+	union bpf_attr attr;
+	unsigned int n = 0;
+
+	memset(&attr, 0, sizeof(attr));
+	while (!syscall(__NR_bpf, BPF_PROG_GET_NEXT_ID, &attr, sizeof(attr))) {
+		attr.start_id = attr.next_id;
+		n++;
+	}
+	if (errno != ENOENT) {
+		perror("meta_nl: BPF_PROG_GET_NEXT_ID");
+		return 2;
+	}
+	printf("%u\n", n);
+	return 0;
+}
+
+/*
+ * Fault injection: the N-th allocation from now on in this task fails.
+ * Reading the file back gives 0 once the fault was injected.
+ */
+static int fail_nth_fd = -1;
+
+static void fail_nth_arm(void)
+{
+	if (!g.fail_nth)
+		return;
+	fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (fail_nth_fd < 0) {
+		perror("meta_nl: /proc/thread-self/fail-nth");
+		exit(2);
+	}
+	if (write(fail_nth_fd, g.fail_nth, strlen(g.fail_nth)) < 0) {
+		perror("meta_nl: fail-nth");
+		exit(2);
+	}
+}
+
+static void fail_nth_report(void)
+{
+	char val[32] = "";
+	ssize_t n;
+
+	if (fail_nth_fd < 0)
+		return;
+	n = pread(fail_nth_fd, val, sizeof(val) - 1, 0);
+	/* Disarm before anything else allocates. */
+	if (pwrite(fail_nth_fd, "0", 1, 0) < 0 || n <= 0) {
+		perror("meta_nl: fail-nth");
+		exit(2);
+	}
+	close(fail_nth_fd);
+	fail_nth_fd = -1;
+	printf("fault %s\n", atoi(val) == 0 ? "injected" : "not reached");
+}
+
+static int unload(void)
+{
+	int err;
+
+	fail_nth_arm();
+	err = syscall(__NR_delete_module, "meta", O_NONBLOCK) ? errno : 0;
+	fail_nth_report();
+	if (!err)
+		printf("ok\n");
+	else
+		printf("error %d %s\n", err, strerror(err));
+	return err ? 1 : 0;
+}
+
 static int prog_exists(const char *id)
 {
 	union bpf_attr attr;
@@ -206,11 +398,25 @@ static void put_attr(struct nlmsghdr *nlh, const struct opt_def *d, char *arg)
 		mnl_attr_put_u8(nlh, d->type, parse_num(arg, UINT8_MAX));
 		break;
 	case OPT_PEER:
+	case OPT_PEER_INDEX:
+		colon = d->kind == OPT_PEER_INDEX ? strrchr(arg, ':') : NULL;
+		if (d->kind == OPT_PEER_INDEX && !colon) {
+			fprintf(stderr, "meta_nl: --peer-index wants NAME:IFINDEX\n");
+			exit(2);
+		}
+		if (colon)
+			*colon = '\0';
 		nest = mnl_attr_nest_start(nlh, d->type);
 		ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 		ifm->ifi_family = AF_UNSPEC;
+		if (colon)
+			ifm->ifi_index = strtol(colon + 1, NULL, 0);
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, arg);
+		put_link_extras(nlh, g.peer_mtu, g.peer_address, g.peer_netns);
 		mnl_attr_nest_end(nlh, nest);
+		break;
+	case OPT_RAW_NEST:
+		put_raw_nest(nlh, arg);
 		break;
 	case OPT_PEER_RAW:
 		len = parse_num(arg, sizeof(junk));
@@ -237,8 +443,16 @@ static void put_attr(struct nlmsghdr *nlh, const struct opt_def *d, char *arg)
 		break;	/* handled in main() */
 	case OPT_ATTACH:
 	case OPT_DETACH: {
-		char *f[4];
-		int nf = split(arg, f, 4);
+		static const int attach_types[] = {
+			IFLA_META_PROG_FD, IFLA_META_PROG_DIR, IFLA_META_PROG_FLAGS,
+			IFLA_META_PROG_RELATIVE_ID, IFLA_META_PROG_ID,
+		};
+		static const int detach_types[] = {
+			IFLA_META_PROG_DIR, IFLA_META_PROG_ID, IFLA_META_PROG_FLAGS,
+		};
+		const int *types = d->kind == OPT_ATTACH ? attach_types : detach_types;
+		char *f[5];
+		int nf = split(arg, f, d->kind == OPT_ATTACH ? 5 : 3), i;
 
 		if (nf < 2) {
 			fprintf(stderr, "meta_nl: --%s wants at least two fields\n",
@@ -246,25 +460,8 @@ static void put_attr(struct nlmsghdr *nlh, const struct opt_def *d, char *arg)
 			exit(2);
 		}
 		nest = mnl_attr_nest_start(nlh, d->type);
-		if (d->kind == OPT_ATTACH) {
-			mnl_attr_put_u32(nlh, IFLA_META_PROG_FD, spec_fd(f[0]));
-			mnl_attr_put_u32(nlh, IFLA_META_PROG_DIR,
-					 parse_num(f[1], UINT32_MAX));
-			if (nf > 2)
-				mnl_attr_put_u32(nlh, IFLA_META_PROG_FLAGS,
-						 parse_num(f[2], UINT32_MAX));
-			if (nf > 3)
-				mnl_attr_put_u32(nlh, IFLA_META_PROG_RELATIVE_ID,
-						 parse_num(f[3], UINT32_MAX));
-		} else {
-			mnl_attr_put_u32(nlh, IFLA_META_PROG_DIR,
-					 parse_num(f[0], UINT32_MAX));
-			mnl_attr_put_u32(nlh, IFLA_META_PROG_ID,
-					 parse_num(f[1], UINT32_MAX));
-			if (nf > 2)
-				mnl_attr_put_u32(nlh, IFLA_META_PROG_FLAGS,
-						 parse_num(f[2], UINT32_MAX));
-		}
+		for (i = 0; i < nf; i++)
+			put_field(nlh, types[i], f[i], types[i] == IFLA_META_PROG_FD);
 		mnl_attr_nest_end(nlh, nest);
 		break;
 	}
@@ -291,6 +488,9 @@ static int read_ack(struct mnl_socket *nl, char *buf, size_t size,
 
 	*msg = NULL;
 	len = mnl_socket_recvfrom(nl, buf, size);
+	/* ENOBUFS: the answer was lost (an allocation failed), not refused. */
+	if (len < 0 && errno == ENOBUFS)
+		return -ENOBUFS;
 	if (len < 0) {
 		perror("meta_nl: recv");
 		exit(2);
@@ -323,9 +523,10 @@ int main(int argc, char **argv)
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifm;
 	const char *msg, *kind = META_LINK_KIND;
+	bool create, delete;
 	unsigned int seq;
+	ssize_t sent;
 	size_t i;
-	bool create;
 
 	for (i = 0; i < NDEFS; i++)
 		longopts[i] = (struct option){ defs[i].name, required_argument,
@@ -346,23 +547,46 @@ int main(int argc, char **argv)
 			kind = optarg;
 			continue;
 		}
+		if (defs[c - 0x100].kind == OPT_GLOBAL) {
+			const char *name = defs[c - 0x100].name;
+
+			if (!strcmp(name, "mtu"))
+				g.mtu = optarg;
+			else if (!strcmp(name, "address"))
+				g.address = optarg;
+			else if (!strcmp(name, "peer-mtu"))
+				g.peer_mtu = optarg;
+			else if (!strcmp(name, "peer-address"))
+				g.peer_address = optarg;
+			else if (!strcmp(name, "peer-netns"))
+				g.peer_netns = optarg;
+			else
+				g.fail_nth = optarg;
+			continue;
+		}
 		attrs[nattrs].def = &defs[c - 0x100];
 		attrs[nattrs++].arg = optarg;
 	}
 	if (argc - optind == 2 && !strcmp(argv[optind], "prog-exists"))
 		return prog_exists(argv[optind + 1]);
+	if (argc - optind == 1 && !strcmp(argv[optind], "prog-count"))
+		return prog_count();
+	if (argc - optind == 1 && !strcmp(argv[optind], "unload"))
+		return unload();
 	if (argc - optind != 2 ||
-	    (strcmp(argv[optind], "create") && strcmp(argv[optind], "change"))) {
+	    (strcmp(argv[optind], "create") && strcmp(argv[optind], "change") &&
+	     strcmp(argv[optind], "delete"))) {
 		fputs(usage, stderr);
 		return 2;
 	}
 	create = !strcmp(argv[optind], "create");
+	delete = !strcmp(argv[optind], "delete");
 
 	/* Padding goes on the wire: no stack garbage in it. */
 	memset(buf, 0, sizeof(buf));
 
 	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_type = delete ? RTM_DELLINK : RTM_NEWLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	if (create)
 		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
@@ -370,13 +594,16 @@ int main(int argc, char **argv)
 	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, argv[optind + 1]);
-	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	for (c = 0; c < nattrs; c++)
-		put_attr(nlh, attrs[c].def, attrs[c].arg);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, linkinfo);
+	if (!delete) {
+		put_link_extras(nlh, g.mtu, g.address, NULL);
+		linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+		mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		for (c = 0; c < nattrs; c++)
+			put_attr(nlh, attrs[c].def, attrs[c].arg);
+		mnl_attr_nest_end(nlh, data);
+		mnl_attr_nest_end(nlh, linkinfo);
+	}
 
 	nl = mnl_socket_open(NETLINK_ROUTE);
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -385,17 +612,25 @@ int main(int argc, char **argv)
 	}
 	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		perror("meta_nl: send");
+	fail_nth_arm();
+	sent = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len);
+	fail_nth_report();
+	if (sent < 0) {
+		printf("error %d %s: (request not sent)\n", errno, strerror(errno));
 		mnl_socket_close(nl);
-		return 2;
+		return g.fail_nth ? 1 : 2;
 	}
 	err = read_ack(nl, buf, sizeof(buf), seq, &msg);
+	mnl_socket_close(nl);
+	if (err == -ENOBUFS) {
+		printf("error %d %s: (answer lost; check the state)\n", ENOBUFS,
+		       strerror(ENOBUFS));
+		return 3;
+	}
 	if (!err)
 		printf("ok\n");
 	else
 		printf("error %d %s: %s\n", err, strerror(err),
 		       msg ? msg : "(no extack message)");
-	mnl_socket_close(nl);
 	return err ? 1 : 0;
 }

@@ -42,11 +42,13 @@ ip link set lo up
 mode=test
 timeout=0
 entry=
+args=()
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	metavm.mode=*) mode=${arg#*=} ;;
 	metavm.timeout=*) timeout=${arg#*=} ;;
 	metavm.entry=*) entry=${arg#*=} ;;
+	metavm.args=*) IFS=, read -ra args <<<"${arg#*=}" ;;
 	esac
 done
 if [ -z "$entry" ]; then
@@ -62,6 +64,15 @@ fi
 exec 3>/dev/ttyS1
 stty -F /dev/ttyS1 -opost 2>/dev/null
 
+# Debug kernels: leaks are judged against what existed before the tests
+# (objects younger than 5 s are not judged yet, so let boot settle).
+kmemleak=/sys/kernel/debug/kmemleak
+if [ -w $kmemleak ]; then
+	while [ "$(cut -d. -f1 /proc/uptime)" -lt 6 ]; do sleep 1; done
+	echo scan > $kmemleak
+	echo clear > $kmemleak
+fi
+
 echo "# meta-vm: $(uname -r), mode $mode, running $entry" | tee /dev/console >&3
 if [ ! -x "$entry" ]; then
 	echo "not ok 1 - $entry exists and is executable" | tee /dev/console >&3
@@ -72,10 +83,10 @@ else
 	# a hung test still leaves the kernel log (with the blocked tasks)
 	# and the exit marker behind.
 	if [ "$timeout" -gt 0 ]; then
-		timeout -k 10 "$timeout" "$entry" </dev/null 2>&1 | tee /dev/console >&3
+		timeout -k 10 "$timeout" "$entry" "${args[@]}" </dev/null 2>&1 | tee /dev/console >&3
 		rc=${PIPESTATUS[0]}
 	else
-		"$entry" </dev/null 2>&1 | tee /dev/console >&3
+		"$entry" "${args[@]}" </dev/null 2>&1 | tee /dev/console >&3
 		rc=${PIPESTATUS[0]}
 	fi
 	cd /
@@ -85,9 +96,22 @@ else
 	fi
 fi
 
+# What the tests freed late (RCU, workqueues) must be gone before the last
+# scans; kmemleak reports what stays unreferenced across scans.
+if [ -w $kmemleak ]; then
+	sleep 6
+	echo scan > $kmemleak
+	echo scan > $kmemleak
+fi
+
 echo "### dmesg begin" >&3
 dmesg >&3
 echo "### dmesg end" >&3
+if [ -w $kmemleak ]; then
+	echo "### kmemleak begin" >&3
+	cat $kmemleak >&3
+	echo "### kmemleak end" >&3
+fi
 echo "### meta-vm-exit $rc" | tee /dev/console >&3
 exec 3>&-
 sync

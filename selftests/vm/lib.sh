@@ -8,6 +8,10 @@
 # Cache layout, ${META_CACHE:-/var/cache/meta}:
 #   kernels/<image pkg version>/   the downloaded .debs, root/ (dpkg-deb -x),
 #                                  vmlinuz (link), kver, .complete
+#   kernels/debug-<source version>-<config hash>/
+#                                  a "debug" kernel built from source: the
+#                                  same, with build/ (the tree meta.ko is
+#                                  built against) instead of the .debs
 #   kernels/by-kver/<KVER>         link to the above, for mkinitramfs.sh
 #   apt/<suite>/                   private apt state for "chroot" kernels
 #   roots/<suite>/                 debootstrap build roots for "chroot" kernels
@@ -73,8 +77,8 @@ kernel_row()
 			     "(known: $(kernel_names | xargs))"
 	read -r K_NAME K_SUITE K_IMAGE K_HEADERS K_BUILD _ <<<"$row"
 	case $K_BUILD in
-	host|chroot) ;;
-	*) die "kernel $K_NAME: build must be host or chroot, not '$K_BUILD'" ;;
+	host|chroot|debug) ;;
+	*) die "kernel $K_NAME: build must be host, chroot or debug, not '$K_BUILD'" ;;
 	esac
 }
 
@@ -280,12 +284,17 @@ kernel_moddir()
 }
 
 # kernel_fetch NAME: resolve NAME and make sure its image is unpacked in the
-# cache. Sets the K_* row, KVER, KDIR_CACHE (the cache entry), KROOT (the
-# unpacked root) and KIMAGE (the bzImage).
+# cache (built, for a "debug" kernel). Sets the K_* row, KVER, KDIR_CACHE
+# (the cache entry), KROOT (the unpacked root) and KIMAGE (the bzImage).
 kernel_fetch()
 {
 	local dir tmp p moddir img debs=()
 
+	kernel_row "$1"
+	if [ "$K_BUILD" = debug ]; then
+		kernel_build_debug
+		return
+	fi
 	kernel_select "$1"
 	mkdir -p "$META_CACHE/kernels/by-kver"
 	# Serialise concurrent runs on the same cache.
@@ -351,6 +360,87 @@ kernel_fetch()
 	flock -u "$lockfd"
 	exec {lockfd}>&-
 
+	KDIR_CACHE=$dir
+	KROOT=$dir/root
+	KIMAGE=$dir/vmlinuz
+}
+
+# kernel_build_debug: the kernel of a "debug" row, built (once) from
+# Debian's source package K_IMAGE (linux-source-6.12) with
+# x86_64_defconfig + kvm_guest.config + the fragment K_HEADERS names in
+# this directory. Keyed by source version and fragment, so a new Debian
+# release or a changed fragment builds anew. Sets what kernel_fetch sets.
+# META_DEBUG_JOBS: make -j (default: the number of CPUs).
+kernel_build_debug()
+{
+	local frag=$META_VM_DIR/$K_HEADERS srcver key dir tmp tarball lockfd
+
+	[ -r "$frag" ] || die "kernel $K_NAME: no config fragment $frag"
+	APT_OPTS=()
+	apt_show "$K_IMAGE"
+	srcver=$(pkg_field "$K_IMAGE" Version)
+	[ -n "$srcver" ] || die "kernel $K_NAME: no candidate version of $K_IMAGE"
+	key=$(sha256sum "$frag" | cut -c1-12)
+	dir=$META_CACHE/kernels/debug-$srcver-$key
+	mkdir -p "$META_CACHE/kernels/by-kver"
+	# A lock of its own: a build runs for many minutes, and other
+	# kernels' fetches must not wait for it.
+	exec {lockfd}>"$META_CACHE/kernels/.lock-debug"
+	flock "$lockfd"
+	if [ -e "$dir/.complete" ]; then
+		log "$K_NAME: $(cat "$dir/kver") cached in $dir"
+	else
+		log "$K_NAME: building $K_IMAGE $srcver with $frag (once; see README)"
+		rm -rf "$dir"
+		tmp=$(mktemp -d "$META_CACHE/kernels/.new.XXXXXX")
+		chmod 755 "$tmp"
+		mkdir "$tmp/debs"
+		[ -z "$(id -u _apt 2>/dev/null)" ] || chown _apt "$tmp/debs"
+		(cd "$tmp/debs" && apt-get -q download "$K_IMAGE=$srcver" >&2) ||
+			{ kernel_apt_update && (cd "$tmp/debs" && apt-get -q download "$K_IMAGE" >&2); } ||
+			die "$K_NAME: cannot download $K_IMAGE"
+		tarball=$(dpkg-deb -c "$tmp"/debs/*.deb | awk '{ print $NF }' |
+			  grep -E '/linux-source-[^/]*\.tar\.xz$' | head -n1)
+		[ -n "$tarball" ] || die "$K_NAME: no source tarball in $K_IMAGE"
+		dpkg-deb --fsys-tarfile "$tmp"/debs/*.deb | tar -xO "$tarball" |
+			tar -xJ -C "$tmp"
+		mv "$tmp"/linux-source-* "$tmp/build"
+		rm -rf "$tmp/debs"
+		# Explicit exits: set -e does not apply where || tests the status.
+		(
+			cd "$tmp/build" &&
+			make -s x86_64_defconfig &&
+			make -s kvm_guest.config &&
+			scripts/kconfig/merge_config.sh -m .config "$frag" >/dev/null &&
+			make -s olddefconfig || exit
+			# Every option the fragment sets must have stuck (a
+			# missing dependency silently drops one).
+			sed -n 's/^\(CONFIG_[A-Z0-9_]*=.*\)$/\1/p' "$frag" | while read -r want; do
+				grep -qxF "$want" .config ||
+					{ echo "fragment option lost: $want" >&2; exit 1; }
+			done || exit
+			make -j"${META_DEBUG_JOBS:-$(nproc)}" bzImage modules &&
+			make -s modules_install INSTALL_MOD_PATH="$tmp/root" \
+				INSTALL_MOD_STRIP=1 DEPMOD=/bin/true
+		) >&2 || die "$K_NAME: kernel build failed"
+		KVER=$(make -s -C "$tmp/build" kernelrelease)
+		[ -e "$tmp/root/lib" ] || mkdir -p "$tmp/root/lib/modules/$KVER"
+		depmod -b "$tmp/root" "$KVER"
+		cp "$tmp/build/arch/x86/boot/bzImage" "$tmp/vmlinuz"
+		# What building meta.ko needs stays; the kernel's objects go.
+		find "$tmp/build" -name '*.o' -not -path '*/scripts/*' \
+			-not -path '*/tools/*' -delete
+		rm -f "$tmp/build/vmlinux" "$tmp/build/vmlinux.a"
+		echo "$KVER" > "$tmp/kver"
+		printf '%s %s %s\n' "$K_IMAGE" "$srcver" "$key" > "$tmp/package"
+		touch "$tmp/.complete"
+		mv "$tmp" "$dir"
+		log "$K_NAME: built $KVER in $dir"
+	fi
+	KVER=$(cat "$dir/kver")
+	ln -sfn "../debug-$srcver-$key" "$META_CACHE/kernels/by-kver/$KVER"
+	flock -u "$lockfd"
+	exec {lockfd}>&-
 	KDIR_CACHE=$dir
 	KROOT=$dir/root
 	KIMAGE=$dir/vmlinuz
@@ -433,6 +523,11 @@ build_root_setup()
 # stdout/stderr of the caller.
 build_module()
 {
+	if [ "$K_BUILD" = debug ]; then
+		make -C "$META_REPO" module KVER="$KVER" KDIR="$KDIR_CACHE/build" \
+			BUILD="$META_BUILD"
+		return
+	fi
 	if [ "$K_BUILD" = host ]; then
 		host_headers
 		make -C "$META_REPO" module KVER="$KVER" BUILD="$META_BUILD"

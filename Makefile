@@ -5,12 +5,17 @@
 #   make [KVER=...|KDIR=...]   build build/$(KVER)/meta.ko (default: newest
 #                              kernel whose headers are installed)
 #   make install               install meta.ko for $(KVER) and run depmod
-#   make iproute2              build `ip` that knows the meta kind
+#   make iproute2              build/iproute2/link_meta.so: the meta kind as
+#                              a plugin of Debian's own `ip`
+#   make deb                   Debian packages into build/deb (meta-dkms,
+#                              meta-tools, meta-cni, meta-iproute2)
 #   make bpf                   BPF programs, libmeta and metactl (build/bpf)
 #   make cni                   the CNI plugin (build/cni/meta; cni/README.md)
 #   make demo                  boot a VM and show a meta pair at work
-#   make check                 every selftest on every supported kernel
-#                              (KERNELS="6.12" to pick some)
+#   make check                 every selftest on every supported kernel and
+#                              the install test (KERNELS="6.12" to pick some)
+#   make check-install         only the install test: make deb's packages
+#                              installed with apt into booted Debian systems
 #   make stress                SMP stress on the debug kernel, 4 vCPUs:
 #                              STRESS_SECONDS (600) of concurrent pair,
 #                              program, netns and traffic churn with
@@ -39,8 +44,8 @@ KMAKE_ARGS ?=
 MODULE_SRCS := Kbuild Kconfig $(shell find driver include -type f -name '*.[ch]' -o \
 		-type f -name Kbuild -o -type f -name '*.sh' 2>/dev/null)
 
-.PHONY: all module install iproute2 selftests bpf cni demo check stress fuzz bench checkpatch \
-	clean deps
+.PHONY: all module install iproute2 deb selftests bpf cni demo check check-install \
+	stress fuzz bench checkpatch clean deps
 
 all: module
 
@@ -64,6 +69,9 @@ deps:
 iproute2:
 	$(SRC)/iproute2-patch/build.sh $(BUILD)/iproute2
 
+deb:
+	$(SRC)/scripts/make-deb.sh $(BUILD)/deb
+
 # Host-built test helpers (meta_nl, tcp_xfer) go into the VM image.
 selftests:
 	$(MAKE) -C $(SRC)/selftests
@@ -83,6 +91,9 @@ demo: deps
 check: deps
 	$(MAKE) selftests
 	$(SRC)/selftests/vm/run.sh
+
+check-install: deps
+	$(SRC)/selftests/vm/run.sh --install
 
 stress: deps
 	$(MAKE) selftests

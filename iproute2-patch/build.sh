@@ -1,21 +1,29 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build.sh OUTDIR - build iproute2's `ip` and `tc` with the meta link kind.
+# build.sh OUTDIR        build OUTDIR/link_meta.so, the meta link kind as a
+#                        plugin of the stock `ip`, and OUTDIR/iproute2.version
+# build.sh --unpack DIR  unpack the iproute2 source it is built against into
+#                        DIR (make deb builds the plugin from it)
 #
-# Fetches the Debian source of iproute2 for this machine's own suite with a
-# private apt configuration (the system's apt sources and state are read,
-# never changed), adds ip/iplink_meta.c and the project's uapi header,
-# applies the patches in this directory, builds ip and tc and copies them
-# to OUTDIR. The result is cached under $META_CACHE (default
-# /var/cache/meta), keyed by the source version and a hash of the inputs:
-# a second run with unchanged inputs only copies the binaries.
+# `ip` loads link kinds it does not know from LIBDIR/ip/link_KIND.so
+# (ip/iplink.c, get_link_kind(); Debian's LIBDIR is /usr/lib/MULTIARCH) and
+# exports its helpers to them. The plugin has no stable ABI to rely on: it
+# must be compiled against the source of the very iproute2 version that
+# loads it. That version is the installed iproute2's (META_IPROUTE2_SRC
+# overrides it). Its Debian source package is fetched with a private apt
+# configuration whose deb-src entries are derived from the system's own
+# Debian entries (the system's apt sources and state are read, never
+# changed), configured, and iplink_meta.c is compiled with iproute2's own
+# CFLAGS (plugin.mk). The result is cached under $META_CACHE (default
+# /var/cache/meta), keyed by the source version and a hash of the inputs.
 #
 # Environment:
 #   META_CACHE		cache root (default /var/cache/meta)
 #   META_APT_UPDATE=1	refresh the private apt lists even if they exist
-#   META_IPROUTE2_SRC	source package to fetch (default iproute2; a
-#			"name=version" pins a version)
+#   META_IPROUTE2_SRC	source package to fetch: "iproute2" (the suite's
+#			newest) or "iproute2=VERSION" (default: the version
+#			of the installed iproute2 package)
 
 set -euo pipefail
 
@@ -26,25 +34,34 @@ HEADER=$TOP/include/uapi/linux/if_meta.h
 DEPS_FILE=$TOP/scripts/deps-iproute2.txt
 CACHE=${META_CACHE:-/var/cache/meta}
 APT_DIR=$CACHE/apt-src
-WORK_ROOT=$CACHE/iproute2
-SRC_PKG=${META_IPROUTE2_SRC:-iproute2}
+WORK_ROOT=$CACHE/iproute2-plugin
+if [ -n "${META_IPROUTE2_SRC:-}" ]; then
+	SRC_PKG=$META_IPROUTE2_SRC
+elif v=$(dpkg-query -W -f='${Version}' iproute2 2>/dev/null) && [ -n "$v" ]; then
+	SRC_PKG=iproute2=$v
+else
+	SRC_PKG=iproute2
+fi
 
 log() { printf '%s: %s\n' "$PROG" "$*"; }
 die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 trap 'printf "%s: error: command failed (exit %d, line %d): %s\n" \
 	"$PROG" "$?" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
-[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
+UNPACK=
+case ${1:-} in
+--unpack) UNPACK=1; shift ;;
+esac
+[ $# -eq 1 ] || { echo "usage: $0 OUTDIR | --unpack DIR" >&2; exit 2; }
 OUTDIR=$1
-mkdir -p "$OUTDIR" || die "cannot create $OUTDIR"
-OUTDIR=$(cd "$OUTDIR" && pwd)
+if [ -z "$UNPACK" ]; then
+	mkdir -p "$OUTDIR" || die "cannot create $OUTDIR"
+	OUTDIR=$(cd "$OUTDIR" && pwd)
+fi
 
 [ -r "$HEADER" ] || die "missing $HEADER"
 [ -r "$HERE/iplink_meta.c" ] || die "missing $HERE/iplink_meta.c"
-shopt -s nullglob
-PATCHES=("$HERE"/*.patch)
-shopt -u nullglob
-[ ${#PATCHES[@]} -gt 0 ] || die "no *.patch in $HERE"
+[ -r "$HERE/plugin.mk" ] || die "missing $HERE/plugin.mk"
 
 mkdir -p "$CACHE" || die "cannot create cache dir $CACHE (set META_CACHE=)"
 exec 9>"$CACHE/iproute2.lock"
@@ -316,34 +333,31 @@ fetch_source() {
 	printf '%s\n%s\n' "$(resolved_key)" "$dsc" >"$APT_DIR/resolved"
 }
 
-# --- (c) unpack, patch, build -------------------------------------------------
+# --- (c) unpack, configure, build the plugin -----------------------------------
 
 inputs_hash() {
 	# Everything that decides what gets built.
 	{
-		sha256sum "$HEADER" "$HERE/iplink_meta.c" "${PATCHES[@]}" \
+		sha256sum "$HEADER" "$HERE/iplink_meta.c" "$HERE/plugin.mk" \
 			"$HERE/build.sh" | awk '{ print $1 }'
 	} | sha256sum | cut -c1-16
 }
 
+# unpack DIR: the pristine source tree of $DSC in DIR (which must not exist).
+unpack() {
+	# apt-get has verified the files against the signed archive index.
+	dpkg-source --no-check -x "$DSC" "$1" >"$1.unpack.log" 2>&1 ||
+		{ cat "$1.unpack.log" >&2; die "dpkg-source -x $DSC failed"; }
+	rm -f "$1.unpack.log"
+}
+
 build() {
-	local work=$1 src=$1/src p jobs
+	local work=$1 src=$1/src p
 
 	rm -rf "$work"
 	mkdir -p "$work"
 	log "unpacking $(basename "$DSC") in $work"
-	# apt-get has verified the files against the signed archive index.
-	dpkg-source --no-check -x "$DSC" "$src" >"$work/unpack.log" 2>&1 ||
-		{ cat "$work/unpack.log" >&2; die "dpkg-source -x $DSC failed"; }
-
-	log "adding include/uapi/linux/if_meta.h and ip/iplink_meta.c"
-	install -m 0644 "$HEADER" "$src/include/uapi/linux/if_meta.h"
-	install -m 0644 "$HERE/iplink_meta.c" "$src/ip/iplink_meta.c"
-	for p in "${PATCHES[@]}"; do
-		log "applying $(basename "$p")"
-		patch -d "$src" -p1 --batch --forward --quiet <"$p" ||
-			die "patch $(basename "$p") does not apply to $(basename "$DSC")"
-	done
+	unpack "$src"
 
 	log "configuring"
 	if ! (cd "$src" && ./configure) >"$work/configure.log" 2>&1; then
@@ -353,9 +367,10 @@ build() {
 	sed -n 's/^\(libbpf\|ELF\|libmnl\|libcap\) support: */  \1: /p' \
 		"$work/configure.log" | while read -r p; do log "$p"; done
 
-	jobs=$(nproc 2>/dev/null || echo 2)
-	log "building ip and tc (make -j$jobs, log in $work/build.log)"
-	if ! make -C "$src" -j"$jobs" SUBDIRS="lib ip tc" >"$work/build.log" 2>&1; then
+	log "building link_meta.so (log in $work/build.log)"
+	if ! make -C "$src" -f Makefile -f "$HERE/plugin.mk" V=1 \
+		META_PLUGIN_SRC="$HERE/iplink_meta.c" META_UAPI="$TOP/include/uapi" \
+		ip/link_meta.so >"$work/build.log" 2>&1; then
 		tail -n 40 "$work/build.log" >&2
 		die "build failed (full log: $work/build.log)"
 	fi
@@ -363,7 +378,8 @@ build() {
 		die "iplink_meta.c does not build warning-free"
 	fi
 	mkdir -p "$work/out"
-	install -m 0755 "$src/ip/ip" "$src/tc/tc" "$work/out/"
+	install -m 0644 "$src/ip/link_meta.so" "$work/out/"
+	echo "$VERSION" >"$work/out/iproute2.version"
 	echo "$KEY" >"$work/stamp"
 }
 
@@ -373,12 +389,21 @@ fetch_source
 
 VERSION=$(sed -n 's/^Version: *//p' "$DSC" | head -n1)
 [ -n "$VERSION" ] || die "cannot read the version from $DSC"
+
+if [ -n "$UNPACK" ]; then
+	[ ! -e "$OUTDIR" ] || rm -rf "$OUTDIR"
+	mkdir -p "$(dirname "$OUTDIR")"
+	unpack "$OUTDIR"
+	log "unpacked iproute2 $VERSION in $OUTDIR"
+	exit 0
+fi
+
 KEY=$VERSION-$(inputs_hash)
 WORK=$WORK_ROOT/$KEY
 
 if [ -f "$WORK/stamp" ] && [ "$(cat "$WORK/stamp")" = "$KEY" ] &&
-   [ -x "$WORK/out/ip" ] && [ -x "$WORK/out/tc" ]; then
-	log "iproute2 $VERSION with meta is up to date ($WORK)"
+   [ -f "$WORK/out/link_meta.so" ]; then
+	log "link_meta.so for iproute2 $VERSION is up to date ($WORK)"
 else
 	build "$WORK"
 	# Drop builds of older inputs.
@@ -387,5 +412,5 @@ else
 	done
 fi
 
-install -m 0755 "$WORK/out/ip" "$WORK/out/tc" "$OUTDIR/"
-log "installed $OUTDIR/ip and $OUTDIR/tc ($("$OUTDIR/ip" -V))"
+install -m 0644 "$WORK/out/link_meta.so" "$WORK/out/iproute2.version" "$OUTDIR/"
+log "installed $OUTDIR/link_meta.so for iproute2 $VERSION"

@@ -289,6 +289,7 @@ static void meta_ebpf_cb(void *raw, int fd, const char *annotation)
 {
 	struct meta_attach *a = raw;
 
+	(void)annotation;	/* the loader's description of the program */
 	a->fd = fd;
 }
 
@@ -600,6 +601,9 @@ static void meta_print_progs(struct rtattr *nest, const char *key)
 
 static void meta_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 {
+	/* The print_*() helpers write to ip's own stream (or JSON). */
+	(void)lu;
+	(void)f;
 	if (!tb)
 		return;
 
@@ -629,6 +633,8 @@ static void meta_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 static void meta_print_help(struct link_util *lu, int argc, char **argv,
 			    FILE *f)
 {
+	(void)argc;
+	(void)argv;
 	explain(lu, f);
 }
 

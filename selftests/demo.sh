@@ -3,10 +3,14 @@
 #
 # `make demo`, inside the VM: a pod namespace gets a meta pair, traffic
 # flows both ways, the counters show it, and the host blackholes the pod
-# at runtime while the pod is refused the same power.
+# at runtime while the pod is refused the same power. Then the
+# programmable part: with the node's IP forwarding off, BPF programs route
+# the pod's traffic to a remote host and back, ethtool -S counts their
+# verdicts, and a second pod is reached without crossing the host.
 set -euo pipefail
 
 cd "$(dirname "$0")/meta"
+BPF=${BPF_DIR:-$(cd ../.. && pwd)/bpf}
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
@@ -58,8 +62,62 @@ step "The host lifts it"
 run ip link set host0 type meta peer forward
 run ip netns exec pod ping -c 2 -i 0.2 10.0.0.1
 
-step "Deleting the pod's namespace deletes the pair"
+step "A remote host behind the node's NIC, and the node forwards nothing"
+run ip netns add remote
+run ip link add nic0 type veth peer name nic1 netns remote
+run ip addr add 10.9.0.1/24 dev nic0
+run ip link set nic0 up
+run ip -n remote addr add 10.9.0.2/24 dev nic1
+run ip -n remote link set nic1 up
+run ip -n remote route add 10.0.0.0/16 via 10.9.0.1
+run ip -n pod route add default via 10.0.0.1
+run ping -c 1 -W 2 10.9.0.2
+run sysctl -w net.ipv4.ip_forward=0
+printf '$ ip netns exec pod ping -c 2 -W 1 10.9.0.2   (expected to fail: no forwarding)\n'
+ip netns exec pod ping -c 2 -i 0.2 -W 1 10.9.0.2 || true
+
+step "BPF host routing: out through the NIC's neighbour, back in straight to the pod"
+echo "# redirect_neigh_nonh on the pod's egress: bpf_redirect_neigh() to the target, nic0"
+run metactl attach host0 "$BPF/redirect_neigh_nonh.bpf.o" --dir peer
+run metactl target set nic0
+echo "# nic_ingress on nic0: bpf_redirect_peer() into the pod whose address it is"
+run metactl tc attach nic0 ingress "$BPF/nic_ingress.bpf.o"
+run metactl pod add 10.0.0.2 host0
+run metactl list host0
+run ip netns exec pod ping -c 3 -i 0.2 10.9.0.2
+run ip netns exec remote ping -c 3 -i 0.2 10.0.0.2
+run sysctl net.ipv4.ip_forward
+
+step "Verdict counters (ethtool -S): what the programs on the pod's egress decided"
+run ethtool -S host0
+
+step "Same node: pod to pod without crossing the host"
+run ip netns add podb
+run ip link add host1 type meta peer name pod1 netns podb
+run ip addr add 10.0.1.1/24 dev host1
+run ip link set host1 up
+run ip -n podb addr add 10.0.1.2/24 dev pod1
+run ip -n podb link set pod1 up
+run ip -n podb route add default via 10.0.1.1
+echo "# same_node first on both pods' egress: bpf_redirect_peer() into the other pod"
+run metactl attach host0 "$BPF/same_node.bpf.o" --dir peer --first
+run metactl attach host1 "$BPF/same_node.bpf.o" --dir peer
+run metactl pod add 10.0.1.2 host1
+run metactl pod list
+tx=$(cat /sys/class/net/host1/statistics/tx_packets)
+run ip netns exec pod ping -c 3 -i 0.2 10.0.1.2
+printf 'host1 tx_packets: %s before, %s after: the 3 requests never crossed the host end\n' \
+	"$tx" "$(cat /sys/class/net/host1/statistics/tx_packets)"
+printf '$ ethtool -S host0 | grep peer_redirect_peer\n'
+ethtool -S host0 | grep peer_redirect_peer
+
+step "Deleting the pods' namespaces deletes the pairs"
+metactl tc detach nic0 ingress
+metactl pod del 10.0.0.2
+metactl pod del 10.0.1.2
 run ip netns del pod
+run ip netns del podb
+run ip netns del remote
 sleep 1
 run ip -br link
 echo

@@ -6,6 +6,8 @@
 # was seen on failure). run_tests.sh renumbers the lines of all scripts into
 # one TAP stream. On exit, every namespace and meta device the script made is
 # removed and the kernel log is checked for warnings the script caused.
+# The exit status follows kselftest: 0 passed, 1 failed, KSFT_SKIP (4) when
+# every check of the script was skipped.
 
 set -euo pipefail
 
@@ -17,6 +19,9 @@ _tap_failed=0
 # kmemleak; "-meta-debug") runs ~5 times slower under TCG.
 META_SLOW=1
 case $(uname -r) in *-meta-debug) META_SLOW=5 ;; esac
+_tap_passed=0
+_tap_skipped=0
+KSFT_SKIP=4
 _namespaces=()
 # Kernel log lines that mean the kernel is not healthy.
 KMSG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|leak|UBSAN|KASAN|list_add corruption|unregister_netdevice: waiting'
@@ -26,6 +31,7 @@ _tap() { # status description [diagnostic lines...]
 	shift 2
 	_tap_n=$((_tap_n + 1))
 	if [ "$status" = ok ]; then
+		_tap_passed=$((_tap_passed + 1))
 		echo "ok $_tap_n - $META_TEST: $desc"
 	else
 		_tap_failed=$((_tap_failed + 1))
@@ -39,7 +45,11 @@ _tap() { # status description [diagnostic lines...]
 
 pass() { _tap ok "$1"; }
 fail() { local d=$1; shift; _tap "not ok" "$d" "$@"; }
-skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $META_TEST: $1 # SKIP $2"; }
+skip() {
+	_tap_n=$((_tap_n + 1))
+	_tap_skipped=$((_tap_skipped + 1))
+	echo "ok $_tap_n - $META_TEST: $1 # SKIP $2"
+}
 
 # check_eq DESC EXPECTED SEEN
 check_eq() {
@@ -151,7 +161,7 @@ _kmsg_start=$(dmesg | wc -l)
 kmsg_since_start() { dmesg | tail -n "+$((_kmsg_start + 1))"; }
 
 _cleanup() {
-	local rc=$? ns bad
+	local rc=$? ns bad passed=$_tap_passed
 	set +e
 	for ns in "${_namespaces[@]}"; do
 		ip netns del "$ns" 2>/dev/null
@@ -168,8 +178,12 @@ _cleanup() {
 	else
 		pass "kernel log clean"
 	fi
-	echo "# $META_TEST: $_tap_n checks, $_tap_failed failed"
-	[ "$_tap_failed" -eq 0 ] && [ "$rc" -eq 0 ] && exit 0
+	echo "# $META_TEST: $_tap_n checks, $_tap_failed failed, $_tap_skipped skipped"
+	if [ "$_tap_failed" -eq 0 ] && [ "$rc" -eq 0 ]; then
+		# Nothing but skips (the kernel log check aside).
+		[ "$passed" -eq 0 ] && [ "$_tap_skipped" -gt 0 ] && exit "$KSFT_SKIP"
+		exit 0
+	fi
 	[ "$rc" -ne 0 ] && echo "# $META_TEST: script aborted with status $rc"
 	exit 1
 }
@@ -205,7 +219,12 @@ wait_carrier() {
 }
 
 # --- BPF programs (make bpf puts the objects in /meta/bpf in the VM) --------
-BPF_DIR=${BPF_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bpf}
+# Elsewhere (a kselftest install, a machine with the meta-tools package):
+# the package's directory.
+if [ -z "${BPF_DIR:-}" ]; then
+	BPF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bpf
+	[ -d "$BPF_DIR" ] || BPF_DIR=/usr/lib/meta/bpf
+fi
 
 # attach DEV PROG [metactl attach options]: attach $BPF_DIR/PROG.bpf.o and
 # print the new program's id.

@@ -55,6 +55,18 @@ kernel_default_names()
 	kernel_table | awk '$6 == "yes" { print $1 }' | sort -V
 }
 
+# Names of the default kernels of this machine's own suite ("host" build:
+# their packages come from the machine's apt sources), oldest first.
+kernel_host_names()
+{
+	local k
+
+	for k in $(kernel_default_names); do
+		kernel_row "$k"
+		[ "$K_BUILD" != host ] || echo "$k"
+	done
+}
+
 # kernel_row NAME: set K_NAME K_SUITE K_IMAGE K_HEADERS K_BUILD.
 kernel_row()
 {

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Usage: selftests/vm/run.sh [--demo | --stress] [--kernels "6.1 6.12"]
-#                            [--timeout SECONDS] [--entry GUEST_PATH]
-#                            [--tests "02-create 05-badinput"] [--jobs N] [-v]
+# Usage: selftests/vm/run.sh [--demo | --stress | --install]
+#                            [--kernels "6.1 6.12"] [--timeout SECONDS]
+#                            [--entry GUEST_PATH] [--tests "02-create 05-badinput"]
+#                            [--jobs N] [-v]
 #
 # Boot every selected kernel of selftests/vm/kernels in QEMU with meta.ko
 # built for it, run the guest test entry point (/meta/selftests/run_tests.sh,
@@ -16,12 +17,21 @@
 # META_DEBUG_SHARDS VMs (default 2), and a debug kernel also gets an SMP
 # stress VM (4 vCPUs, multi-threaded TCG, selftests/meta/stress.sh for
 # STRESS_SECONDS, default 60 here; META_CHECK_STRESS=0 leaves it out).
+# Each selected kernel of this machine's own suite (6.1, 6.12) also gets
+# an install VM, as with --install (META_CHECK_INSTALL=0 leaves them out;
+# so do --tests and --entry).
 #
 #   --demo            boot the newest selected kernel, run selftests/demo.sh
 #                     with its output on the terminal; exit with its status
 #   --stress          only the SMP stress VM, for each selected kernel
 #                     (default 6.12-debug), STRESS_SECONDS long (default
 #                     600); `make stress`
+#   --install         only the install test (`make check-install`): boot
+#                     each kernel's Debian system (install-image.sh) and
+#                     run selftests/install/guest.sh, which installs the
+#                     packages of `make deb` from a local repository;
+#                     kernels of this machine's suite only (default: the
+#                     default ones)
 #   --kernels LIST    kernels to test (default: $KERNELS, else the table's
 #                     default ones)
 #   --timeout S       wall-clock limit per VM (default: $META_VM_TIMEOUT or
@@ -44,7 +54,8 @@
 # Output: per VM a "# kernel KVER" header and the guest's TAP, the
 # harness's own failed checks as "not ok - vm/NAME: ...", per-kernel
 # totals, skipped tests, and last the line "N passed, N failed, N skipped".
-# Logs: build/vm/KVER/prepare.log, build/vm/KVER/JOB/{console,results}.log.
+# Logs: build/vm/KVER/prepare.log, build/vm/KVER/JOB/{console,results}.log;
+# install VMs: build/vm/install-KVER/.
 
 set -euo pipefail
 
@@ -53,6 +64,7 @@ set -euo pipefail
 
 demo=
 stress=
+install=
 jobs=${META_VM_JOBS:-$(nproc)}
 kernels=${KERNELS:-}
 timeout=${META_VM_TIMEOUT:-}
@@ -63,6 +75,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--demo) demo=1; shift ;;
 	--stress) stress=1; shift ;;
+	--install) install=1; shift ;;
 	--jobs) jobs=$2; shift 2 ;;
 	--kernels) kernels=$2; shift 2 ;;
 	--kernels=*) kernels=${1#*=}; shift ;;
@@ -70,17 +83,25 @@ while [ $# -gt 0 ]; do
 	--entry) entry=$2; shift 2 ;;
 	--tests) tests=$2; shift 2 ;;
 	-v) verbose=1; shift ;;
-	-h|--help) sed -n '4,48s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,58s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
 [ "$jobs" -ge 1 ] 2>/dev/null || die "--jobs must be a number >= 1"
+[ $(( ${demo:-0} + ${stress:-0} + ${install:-0} )) -le 1 ] ||
+	die "--demo, --stress and --install exclude each other"
 if [ -z "$kernels" ] && [ -n "$stress" ]; then
 	kernels=6.12-debug
 fi
+if [ -z "$kernels" ] && [ -n "$install" ]; then
+	kernels=$(kernel_host_names | xargs)
+fi
 [ -n "$kernels" ] || kernels=$(kernel_default_names | xargs)
+host_kernels=$(kernel_host_names | xargs)
 for k in $kernels; do
 	kernel_row "$k"		# unknown names fail here, before any work
+	[ -z "$install" ] || [[ " $host_kernels " == *" $k "* ]] ||
+		die "--install: kernel $k is not from this machine's suite"
 done
 kernels=$(tr -s ' \t' '\n' <<<"$kernels" | sort -uV | xargs)
 # Debug kernels last: built from source, they get the longest head start
@@ -148,17 +169,35 @@ host_step()
 	fi
 }
 
-# ip and tc that know the meta kind, and the test helpers the guest runs
-# (meta_nl, ...): both are host builds, shared by every kernel.
-host_step iproute2 make -C "$META_REPO" iproute2 BUILD="$META_BUILD"
-if [ ! -x "$META_BUILD/iproute2/ip" ] || [ ! -x "$META_BUILD/iproute2/tc" ]; then
-	echo "not ok - vm: iproute2 (no $META_BUILD/iproute2/ip and tc after make iproute2)"
-	echo "0 passed, 1 failed"
-	exit 1
+# Install VMs: one for each selected kernel of this machine's suite (all
+# of them with --install; beside the selftests in make check).
+install_kernels=
+if [ -n "$install" ] || { [ -z "$demo" ] && [ -z "$stress" ] && [ -z "$tests" ] &&
+			 [ -z "$entry" ] && [ "${META_CHECK_INSTALL:-1}" != 0 ]; }; then
+	for k in $kernels; do
+		[[ " $host_kernels " != *" $k "* ]] || install_kernels+=" $k"
+	done
 fi
-host_step selftests make -C "$META_REPO" selftests BUILD="$META_BUILD"
-host_step bpf make -C "$META_REPO" bpf BUILD="$META_BUILD"
-host_step cni make -C "$META_REPO" cni BUILD="$META_BUILD"
+
+if [ -z "$install" ]; then
+	# The ip plugin that teaches Debian's ip the meta kind, and the test
+	# helpers the guest runs (meta_nl, ...): host builds, shared by every
+	# kernel.
+	host_step iproute2 make -C "$META_REPO" iproute2 BUILD="$META_BUILD"
+	if [ ! -f "$META_BUILD/iproute2/link_meta.so" ]; then
+		echo "not ok - vm: iproute2 (no $META_BUILD/iproute2/link_meta.so after make iproute2)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	host_step selftests make -C "$META_REPO" selftests BUILD="$META_BUILD"
+	host_step bpf make -C "$META_REPO" bpf BUILD="$META_BUILD"
+	host_step cni make -C "$META_REPO" cni BUILD="$META_BUILD"
+	# selftests/ installed by the kernel's kselftest Makefile (99-kselftest).
+	host_step kselftest "$META_VM_DIR/kselftest.sh" "$META_BUILD/kselftest"
+fi
+# The packages, built as `make deb` builds them (its build dependencies
+# come from apt here, before any VM job runs).
+[ -z "$install_kernels" ] || host_step deb make -C "$META_REPO" deb BUILD="$META_BUILD"
 
 # --- per kernel ---------------------------------------------------------------
 
@@ -218,14 +257,86 @@ prepare()
 	echo "# $name: $KVER prepared in $((SECONDS - t0))s"
 }
 
+# install_disk NAME IMAGEDIR DIR: the install test's second disk,
+# DIR/test.img: /init, the selftests and repo/, a local apt repository with
+# the packages of `make deb`, what installing them into the image fetches,
+# and the headers of the suite's other kernels (for the autoinstall check;
+# their names in second-kernels). Runs in prepare_install's subshell.
+install_disk()
+{
+	local name=$1 img=$2 dir=$3 disk=$3/disk k debs=() mb
+
+	rm -rf "$dir"
+	mkdir -p "$disk/repo"
+	debs=("$META_BUILD"/deb/meta-{dkms,tools,cni,iproute2}_*.deb)
+	"$META_VM_DIR/install-image.sh" --repo-debs "$img" "$disk/repo" "${debs[@]}" || return
+	: > "$disk/second-kernels"
+	for k in $host_kernels; do
+		[ "$k" != "$name" ] || continue
+		kernel_select "$k"
+		kernel_resolve
+		# Its image is in the image already: the headers and what they
+		# need (--no-install-recommends, as the guest installs them).
+		"$META_VM_DIR/install-image.sh" --repo-debs --no-recommends \
+			"$img" "$disk/repo" "$K_HDRPKG" || return
+		echo "$KVER $K_HDRPKG" >> "$disk/second-kernels"
+	done
+	cp "${debs[@]}" "$disk/repo/"
+	rm -rf "$disk/repo/partial" "$disk/repo/lock"
+	(cd "$disk/repo" && dpkg-scanpackages --multiversion . > Packages) || return
+	install -m 0755 "$META_VM_DIR/guest-init.sh" "$disk/init"
+	cp -a "$META_REPO/selftests" "$disk/selftests"
+	mb=$(du -sm "$disk" | cut -f1)
+	mkfs.ext4 -q -F -L meta-test -d "$disk" "$dir/test.img" "$((mb * 5 / 4 + 16))M" >&2 || return
+	rm -rf "$disk"
+	echo "$img" > "$dir/image"
+}
+
+# prepare_install NAME: the Debian image of NAME (install-image.sh, cached)
+# and the test disk, once per run; sets KVER and IMAGE (the image's
+# directory), the output goes to a log, its tail to stdout on failure.
+prepare_install()
+{
+	local name=$1 log=$vmdir/prepare-install-$1.log t0=$SECONDS
+
+	echo "# $name: the Debian image and the local repository"
+	rm -f "$vmdir/.kver-install-$name"
+	if ! (
+		img=$("$META_VM_DIR/install-image.sh" "$name") || exit
+		KVER=$(cat "$img/kver")
+		echo "$KVER" > "$vmdir/.kver-install-$name"
+		install_disk "$name" "$img" "$vmdir/install-$KVER" || exit
+	) > "$log" 2>&1; then
+		KVER=$(cat "$vmdir/.kver-install-$name" 2>/dev/null || echo "$name")
+		tail -n 40 "$log" | sed 's/^/# /'
+		return 1
+	fi
+	KVER=$(cat "$vmdir/.kver-install-$name")
+	IMAGE=$(cat "$vmdir/install-$KVER/image")
+	mv "$log" "$vmdir/install-$KVER/prepare.log"
+	echo "# $name: $KVER prepared in $((SECONDS - t0))s"
+}
+
 # boot NAME: boot $KVER with its initramfs, logs in $jdir; sets qrc
 # (QEMU's exit status or timeout's 124) and boot_secs. $vm_* (job
 # settings) choose the entry point, its arguments and the machine.
 boot()
 {
 	local name=$1 dir=$jdir mode=test append qpid t0
+	local kernel=${KIMAGE:-} initrd=$vmdir/$KVER/initramfs.cpio.gz disks=()
 
 	[ -z "$demo" ] || mode=demo
+	if [ "$vm_kind" = install ]; then
+		# The image's own kernel and Debian's initrd; its root file
+		# system in snapshot mode (the cached image stays as it is), the
+		# test disk read-only.
+		mode=install
+		kernel=$IMAGE/vmlinuz
+		initrd=$IMAGE/initrd.img
+		# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
+		disks=(-drive "file=$IMAGE/root.img,format=raw,if=virtio,snapshot=on"
+		       -drive "file=$vmdir/install-$KVER/test.img,format=raw,if=virtio,readonly=on")
+	fi
 	mkdir -p "$dir"
 	# panic=-1: a panic reboots at once, which -no-reboot turns into
 	# QEMU's exit (the missing exit marker then fails the kernel) instead
@@ -237,6 +348,7 @@ boot()
 	# the kernel's early check, which then panics ("IO-APIC + timer
 	# doesn't work!", seen with three VMs on two cores).
 	append="console=ttyS0 quiet panic=-1 printk.devkmsg=on no_timer_check"
+	[ "$vm_kind" != install ] || append+=" root=/dev/vda rw init=/usr/local/sbin/meta-vm-boot"
 	append+=" metavm.mode=$mode metavm.timeout=$vm_guest_timeout"
 	[ -z "$vm_entry" ] || append+=" metavm.entry=$vm_entry"
 	[ -z "$vm_args" ] || append+=" metavm.args=$(tr -s ' \t' ',' <<<"$vm_args")"
@@ -271,7 +383,7 @@ boot()
 	local qemu=(
 		qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu qemu64,-cx16
 		-smp "$smp" -m "$vm_mem"
-		-kernel "$KIMAGE" -initrd "$vmdir/$KVER/initramfs.cpio.gz"
+		-kernel "$kernel" -initrd "$initrd" "${disks[@]}"
 		-append "$append"
 		-nographic -nodefaults -no-reboot -nic none -monitor none
 		-serial "file:$dir/console.log" -serial "file:$dir/results.log"
@@ -407,7 +519,8 @@ shard_tests()
 	done | xargs
 }
 
-# Job lines: "NAME KIND SHARD/SHARDS", KIND suite or stress.
+# Job lines: "NAME KIND SHARD/SHARDS", KIND suite, stress or install.
+# Install VMs come before the debug kernel's, which wait for its build.
 job_list()
 {
 	local k shards i
@@ -417,6 +530,13 @@ job_list()
 		if [ -n "$stress" ]; then
 			echo "$k stress 1/1"
 			continue
+		fi
+		[ -z "$install" ] || continue
+		if [ "$K_BUILD" = debug ]; then
+			for i in $install_kernels; do
+				echo "$i install 1/1"
+			done
+			install_kernels=
 		fi
 		shards=1
 		if [ "$K_BUILD" = debug ] && [ -z "$tests" ] && [ -z "$entry" ]; then
@@ -429,6 +549,9 @@ job_list()
 		   [ "${META_CHECK_STRESS:-1}" != 0 ]; then
 			echo "$k stress 1/1"
 		fi
+	done
+	for i in $install_kernels; do
+		echo "$i install 1/1"
 	done
 }
 
@@ -450,6 +573,7 @@ run_job()
 	vm_entry=$entry
 	vm_args=$tests
 	vm_what=
+	vm_kind=$kind
 	# Debug kernels (KASAN, lockdep, kmemleak) run ~5 times slower and
 	# need room for KASAN's shadow and kmemleak's metadata.
 	if [ "$K_BUILD" = debug ]; then
@@ -465,12 +589,28 @@ run_job()
 		vm_timeout=$((vm_args * 4 + 900))
 		vm_guest_timeout=$((vm_args * 4 + 600))
 		vm_what=" for ${vm_args}s of SMP stress (4 vCPUs)"
+	elif [ "$kind" = install ]; then
+		vm_entry=/srv/meta-test/selftests/install/guest.sh
+		vm_args=
+		vm_what=", install test"
 	elif [ "$shard" != 1/1 ]; then
 		vm_args=$(shard_tests "${shard%/*}" "${shard#*/}")
 		vm_what=", shard $shard: $vm_args"
 	fi
 	echo "#"
-	if ! prepare "$name"; then
+	if [ "$kind" = install ]; then
+		if ! prepare_install "$name"; then
+			echo "# kernel $KVER"
+			fail_check "$name" "prepare the install test (log: $vmdir/prepare-install-$name.log)"
+			guest_rc=1
+		else
+			jdir=$vmdir/install-$KVER/vm
+			boot "$name"
+			echo "# kernel $KVER$vm_what"
+			evaluate "$name"
+			echo "# $name: VM ran ${boot_secs}s (boot to result)"
+		fi
+	elif ! prepare "$name"; then
 		echo "# kernel $KVER"
 		fail_check "$name" "prepare $KVER (log: $vmdir/prepare-$name.log)"
 		guest_rc=1
@@ -539,10 +679,13 @@ done
 wait || true	# the background debug builds
 print_done
 
-# Totals per kernel, then overall.
+# Totals per kernel (its install VM apart), then overall.
 declare -A kp kf ks
+keys=()
 for i in "${!job_lines[@]}"; do
-	read -r j_name _ <<<"${job_lines[i]}"
+	read -r j_name j_kind _ <<<"${job_lines[i]}"
+	[ "$j_kind" != install ] || j_name+=" install"
+	[ -n "${kp[$j_name]+set}" ] || keys+=("$j_name")
 	if [ -e "$vmdir/jobs/$i.counts" ]; then
 		read -r p f s < "$vmdir/jobs/$i.counts"
 	else
@@ -555,7 +698,7 @@ for i in "${!job_lines[@]}"; do
 	[ ! -e "$vmdir/jobs/$i.skipped" ] || mapfile -t -O "${#skipped[@]}" skipped < "$vmdir/jobs/$i.skipped"
 done
 echo "#"
-for k in $kernels; do
+for k in "${keys[@]}"; do
 	echo "# $k: ${kp[$k]} passed, ${kf[$k]} failed, ${ks[$k]} skipped"
 	total_pass=$((total_pass + kp[$k]))
 	total_fail=$((total_fail + kf[$k]))

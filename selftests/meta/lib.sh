@@ -4,8 +4,9 @@
 # creates its namespaces with setup_ns, and reports every check as a TAP
 # line ("ok N - what" / "not ok N - what", with what was expected and what
 # was seen on failure). run_tests.sh renumbers the lines of all scripts into
-# one TAP stream. On exit, every namespace and meta device the script made is
-# removed and the kernel log is checked for warnings the script caused.
+# one TAP stream. On exit, the script's namespaces are removed, a meta device
+# still there afterwards fails the script (and is removed), and the kernel
+# log is checked for warnings since the script started.
 
 set -euo pipefail
 
@@ -142,27 +143,79 @@ check_counters_equal() {
 
 ifindex() { in_ns "$1" cat "/sys/class/net/$2/ifindex"; }
 
-_kmsg_start=$(dmesg | wc -l)
+# --- the kernel log and what a script leaves behind --------------------------
+# Records are judged by /dev/kmsg sequence number (kmsg.c), exact however
+# the ring buffer wraps. Under run_tests.sh the window of each script starts
+# where the previous one's ended ($META_KMSG_STATE holds that number), so
+# what a script's teardown logs late is judged with the next script's.
+META_KMSG=${META_KMSG:-$(dirname "${BASH_SOURCE[0]}")/kmsg}
+if [ -n "${META_KMSG_STATE:-}" ] && [ -s "$META_KMSG_STATE" ]; then
+	_kmsg_from=$(cat "$META_KMSG_STATE")
+else
+	_kmsg_from=$("$META_KMSG" next)
+fi
 
-kmsg_since_start() { dmesg | tail -n "+$((_kmsg_start + 1))"; }
+# kmsg_window: this script's kernel log so far, as "SEQ TEXT" lines; exit
+# status 3 (and a line saying so) if records of it were overwritten unread.
+kmsg_window() { "$META_KMSG" since "$_kmsg_from" 2>&1; }
+
+# meta_devs NS: the meta devices of NS ("" = the initial one), by name.
+# (By ip -d's "meta mode": with the module gone, a "type meta" filter
+# would list every device that has no link kind.)
+meta_devs() {
+	[ -d /sys/module/meta ] || return 0
+	in_ns "$1" ip -d -o link show |
+		awk -F': ' '/ meta mode / { sub(/@.*/, "", $2); print $2 }'
+}
+
+# meta_devs_left: "NS: DEV..." for every namespace (the initial one and
+# any still in /run/netns) that holds a meta device.
+meta_devs_left() {
+	local ns devs
+	for ns in "" $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
+		devs=$(meta_devs "$ns" | xargs)
+		[ -z "$devs" ] || echo "${ns:-init}: $devs"
+	done
+}
 
 _cleanup() {
-	local rc=$? ns bad
+	local rc=$? ns log krc=0 bad left t=300 dev last next=$_kmsg_from
 	set +e
 	for ns in "${_namespaces[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	# Pairs left in the initial namespace by a failed check.
-	for dev in $(ip -o link show type meta 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
-		ip link del "$dev" 2>/dev/null
+	# Namespace teardown is asynchronous: the pairs of deleted namespaces
+	# go within moments, what is still there after 30 s was left behind.
+	while left=$(meta_devs_left) && [ -n "$left" ] && [ "$t" -gt 0 ]; do
+		sleep 0.1
+		t=$((t - 1))
 	done
-	# Namespace teardown is asynchronous; give it a moment before judging.
-	sleep 0.3
-	bad=$(kmsg_since_start | grep -E "$KMSG_BAD")
-	if [ -n "$bad" ]; then
-		fail "kernel log clean" "expected: no warning" "seen:" "$bad"
+	if [ -n "$left" ]; then
+		fail "no meta device left" "expected: none once the script's namespaces are gone" \
+			"seen:     $left"
+		# Leave the next script a clean slate.
+		for ns in "" $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
+			for dev in $(meta_devs "$ns"); do
+				in_ns "$ns" ip link del "$dev" 2>/dev/null
+			done
+		done
+	else
+		pass "no meta device left"
+	fi
+	log=$(kmsg_window) || krc=$?
+	bad=$(grep -E "$KMSG_BAD" <<<"$log")
+	if [ "$krc" -ne 0 ]; then
+		fail "kernel log clean" "expected: every record from $_kmsg_from on readable" \
+			"seen:     exit $krc: $(grep -v '^[0-9]' <<<"$log")" "$bad"
+	elif [ -n "$bad" ]; then
+		fail "kernel log clean" "expected: no warning (records from $_kmsg_from on)" "seen:" "$bad"
 	else
 		pass "kernel log clean"
+	fi
+	if [ -n "${META_KMSG_STATE:-}" ]; then
+		last=$(grep -E '^[0-9]+ ' <<<"$log" | tail -n 1 | cut -d' ' -f1)
+		[ -z "$last" ] || next=$((last + 1))
+		echo "$next" > "$META_KMSG_STATE"
 	fi
 	echo "# $META_TEST: $_tap_n checks, $_tap_failed failed"
 	[ "$_tap_failed" -eq 0 ] && [ "$rc" -eq 0 ] && exit 0
@@ -170,6 +223,46 @@ _cleanup() {
 	exit 1
 }
 trap _cleanup EXIT
+
+# end_of_run: the last checks of a run (run_tests.sh calls it after every
+# script). A device whose references leak says "unregister_netdevice:
+# waiting" only after the kernel's unregister timeout, so wait past it (the
+# exit handler then judges that time's log too), and unload the module:
+# with no pair left it must go. A leaked device would hang rmmod for good,
+# so it is not tried then; a stuck rmmod is given up on after 60 s.
+end_of_run() {
+	local t out=/tmp/meta-rmmod.$$ pid rc=0 n=600
+	t=$(cat /proc/sys/net/core/netdev_unregister_timeout_secs 2>/dev/null || echo 10)
+	sleep $((t + 3))
+	if [ ! -d /sys/module/meta ]; then
+		skip "rmmod meta at the end of the run" "meta is not loaded"
+		return
+	fi
+	if kmsg_window | grep -q 'unregister_netdevice: waiting'; then
+		fail "rmmod meta at the end of the run" "expected: the module unloads" \
+			"seen:     not tried: a device waits for its references (kernel log)"
+		return
+	fi
+	rmmod meta </dev/null >"$out" 2>&1 &
+	pid=$!
+	while [ "$n" -gt 0 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		fail "rmmod meta at the end of the run" "expected: the module unloads" \
+			"seen:     rmmod still running after 60 s"
+		return
+	fi
+	wait "$pid" || rc=$?
+	if [ "$rc" -ne 0 ] || [ -d /sys/module/meta ]; then
+		fail "rmmod meta at the end of the run" "expected: the module unloads" \
+			"seen:     exit $rc: $(cat "$out"), refcount $(cat /sys/module/meta/refcnt 2>/dev/null)"
+	else
+		pass "rmmod meta at the end of the run"
+	fi
+	rm -f "$out"
+}
 
 # check_gone DESC NS DEV [SECONDS]: DEV must disappear from NS (namespace
 # teardown is asynchronous, so wait for it a little).

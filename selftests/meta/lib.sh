@@ -309,6 +309,60 @@ ethstat() { in_ns "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { print $2 }'; 
 # prog_gone ID: the kernel no longer knows BPF program ID.
 prog_gone() { ! "$META_NL" prog-exists "$1" >/dev/null; }
 
+# --- counters ---------------------------------------------------------------
+# snap ITEM...: counters for check_delta, one "NAME VALUE" line each. ITEM
+# is DEV[@NS] for DEV's /sys/class/net statistics (named DEV.rx_packets,
+# ...), eth:DEV[@NS] for its ethtool -S counters (DEV.peer_pass, ...).
+snap() {
+	local item dev ns
+	for item in "$@"; do
+		dev=${item#eth:}
+		ns=
+		case $dev in *@*) ns=${dev#*@}; dev=${dev%@*} ;; esac
+		if [ "${item#eth:}" != "$item" ]; then
+			in_ns "$ns" ethtool -S "$dev" |
+				awk -v d="$dev" 'NR > 1 { sub(/:$/, "", $1); print d "." $1, $2 }'
+		else
+			in_ns "$ns" grep -r . "/sys/class/net/$dev/statistics/" |
+				sed -E "s|^.*/([^/]+):|$dev.\\1 |"
+		fi
+	done
+}
+
+# check_delta DESC BEFORE "NAME=N ..." ITEM...: since BEFORE (snap ITEM...,
+# perhaps filtered) each NAME grew by exactly N and every other counter of
+# BEFORE stayed as it was. Re-read for up to 2 s while packets land.
+check_delta() {
+	local desc=$1 before=$2 want diff t=20 words
+	read -r -d '' -a words <<<"$3" || true
+	want=${words[*]}
+	shift 3
+	if ! grep -q . <<<"$before"; then
+		fail "$desc" "expected: counters to compare" "seen:     an empty first snapshot"
+		return
+	fi
+	while :; do
+		diff=$(awk -v want="$want" '
+			BEGIN { n = split(want, w, " ")
+				for (i = 1; i <= n; i++) { split(w[i], kv, "="); d[kv[1]] = kv[2] } }
+			FNR == NR { b[$1] = $2; next }
+			($1 in b) { seen[$1] = 1; e = ($1 in d) ? d[$1] : 0
+				  if ($2 - b[$1] != e) print $1 ": expected +" e ", saw +" ($2 - b[$1]) }
+			END { for (k in b) if (!(k in seen)) print k ": gone"
+			      for (k in d) if (!(k in b)) print k ": no such counter" }' \
+			<(echo "$before") <(snap "$@") | sort)
+		[ -z "$diff" ] || [ "$t" -eq 0 ] && break
+		sleep 0.1
+		t=$((t - 1))
+	done
+	if [ -z "$diff" ]; then
+		pass "$desc"
+	else
+		mapfile -t diff <<<"$diff"
+		fail "$desc" "expected: ${want:-no change}, every other counter +0" "seen:" "${diff[@]}"
+	fi
+}
+
 # pair_up NS H P HADDR PADDR [meta options...]: a meta pair h/p (options
 # such as "mode l2" go after "type meta") with the peer in NS, addressed /24,
 # up, IPv6 autoconf off, carrier waited for.

@@ -114,6 +114,27 @@ check_delta "the pod's requests still pass (its direction has no program), the r
 metactl detach h0 --dir primary --all
 
 # --- a port policy: drop TCP to denied ports, pass the rest
+# tcp_syns NS: SYNs NS sent so far (connection attempts + retransmitted SYNs).
+tcp_syns() {
+	in_ns "$1" awk '
+		$1 == "Tcp:" && !t { for (i = 2; i <= NF; i++) tk[i] = $i; t = 1; next }
+		$1 == "Tcp:" { for (i = 2; i <= NF; i++) if (tk[i] == "ActiveOpens") s += $i }
+		$1 == "TcpExt:" && !x { for (i = 2; i <= NF; i++) xk[i] = $i; x = 1; next }
+		$1 == "TcpExt:" { for (i = 2; i <= NF; i++) if (xk[i] == "TCPSynRetrans") s += $i }
+		END { print s + 0 }' /proc/net/snmp /proc/net/netstat
+}
+# listening PORT: a TCP socket of this namespace listens on PORT.
+listening() {
+	local t=50
+	while [ "$t" -gt 0 ]; do
+		cat /proc/net/tcp /proc/net/tcp6 |
+			awk -v p="$(printf ':%04X' "$1")" 'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }' &&
+			return 0
+		sleep 0.1
+		t=$((t - 1))
+	done
+	return 1
+}
 head -c 100000 /dev/urandom >/tmp/meta-pp.$$
 pp=$(attach h0 port_policy --dir peer)
 metactl port deny 5011
@@ -122,10 +143,22 @@ check_ok "port policy: TCP to an allowed port goes through" \
 	in_ns "$pod" ./tcp_xfer send 10.4.0.1 5012 /tmp/meta-pp.$$
 wait
 check_ok "...and arrives intact" cmp /tmp/meta-pp.$$ /tmp/meta-pp.$$.ok
-timeout 8 ./tcp_xfer recv 5011 /tmp/meta-pp.$$.no &
+sleep 1		# the closing handshake's last ACK
+timeout 60 ./tcp_xfer recv 5011 /tmp/meta-pp.$$.no &
 rpid=$!
-check_fail "port policy: TCP to a denied port is dropped" ".*" \
-	timeout 5 ip netns exec "$pod" ./tcp_xfer send 10.4.0.1 5011 /tmp/meta-pp.$$
+check_cond "port policy: the denied port 5011 has a listener" listening 5011
+before=$(snap "${S[@]}")
+syn0=$(tcp_syns "$pod")
+rc=0
+timeout 5 ip netns exec "$pod" ./tcp_xfer send 10.4.0.1 5011 /tmp/meta-pp.$$ >/dev/null 2>&1 || rc=$?
+syns=$(($(tcp_syns "$pod") - syn0))
+check_eq "port policy: TCP to a denied port hangs until the 5 s timeout" 124 "$rc"
+check_cond "port policy: the pod sent SYNs ($syns)" test "$syns" -ge 1
+check_delta "port policy: each SYN dropped (peer_drop, p0 tx_dropped), nothing else" \
+	"$before" "h0.peer_drop=$syns p0.tx_dropped=$syns" "${S[@]}"
+# (the receiver creates its file when it accepts a connection)
+check_cond "port policy: nothing arrived (no connection accepted)" \
+	test ! -e /tmp/meta-pp.$$.no
 kill "$rpid" 2>/dev/null || true
 wait || true
 metactl detach h0 --dir peer --id "$pp"

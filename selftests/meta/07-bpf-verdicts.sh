@@ -62,8 +62,9 @@ before=$(snap "${S[@]}")
 pod_raw
 check_delta "REDIRECT without a helper call: 3 counted in peer_redirect_failed and p0 tx_dropped" \
 	"$before" "h0.peer_redirect_failed=3 p0.tx_dropped=3" "${S[@]}"
+check_progs "the list shows what is attached (noop)" "" h0 peer "$noop"
 check_ok "detach by id" metactl detach h0 --dir peer --id "$noop"
-check_eq "nothing attached any more" "" "$(progs "" h0 peer)"
+check_progs "nothing attached any more" "" h0 peer ""
 
 # --- order and META_NEXT: the first verdict other than NEXT wins
 n1=$(attach h0 next --dir peer)
@@ -79,7 +80,7 @@ check_fail "[drop, ...]: drop wins" "100% packet loss|No buffer" pod_ping
 a1=$(attach h0 pass --dir peer --after "$f1")
 check_eq "after: [drop, pass, next, pass, drop]" "$f1 $a1 $n1 $p1 $d1" "$(progs "" h0 peer)"
 check_ok "detach all of one direction" metactl detach h0 --dir peer --all
-check_eq "detach all left nothing" "" "$(progs "" h0 peer)"
+check_progs "detach all left nothing" "" h0 peer ""
 for id in $f1 $a1 $n1 $p1 $d1; do
 	prog_gone "$id" || break
 done

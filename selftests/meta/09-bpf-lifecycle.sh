@@ -12,11 +12,29 @@ setup_ns pod
 pair_up "$pod" h0 p0 10.5.0.1 10.5.0.2
 PEER=1	# META_PROG_DIR_PEER
 
+# attached: both directions' ids as metactl lists them; a failing metactl
+# says so instead of listing nothing.
+attached() {
+	local d out
+	for d in peer primary; do
+		out=$(progs "" h0 "$d" 2>&1) || out="metactl failed: $out"
+		printf '%s [%s] ' "$d" "$out"
+	done
+}
+
+# The listing sees what is attached (without this, "nothing attached"
+# below would prove nothing).
+a=$(attach h0 pass --dir peer)
+b=$(attach h0 next --dir primary)
+check_eq "attached programs are listed" "peer [$a] primary [$b] " "$(attached)"
+metactl detach h0 --dir peer --all
+metactl detach h0 --dir primary --all
+
 # --- refusals, each with a message and no change
 refused_attach() { # DESC MESSAGE CMD...
 	local desc=$1
 	check_fail "$@"
-	check_eq "$desc: nothing attached" "" "$(progs "" h0 peer)$(progs "" h0 primary)"
+	check_eq "$desc: nothing attached" "peer [] primary [] " "$(attached)"
 }
 refused_attach "a non-BPF fd is refused" "not a BPF program" \
 	"$META_NL" --attach devnull:$PEER change h0

@@ -306,8 +306,26 @@ progs() { metactl ${1:+-n "$1"} list "$2" --dir "$3" --ids; }
 # ethstat NS DEV NAME: one ethtool -S counter.
 ethstat() { in_ns "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { print $2 }'; }
 
-# prog_gone ID: the kernel no longer knows BPF program ID.
-prog_gone() { ! "$META_NL" prog-exists "$1" >/dev/null; }
+# prog_gone ID: the kernel no longer knows BPF program ID: meta_nl says so
+# with exit 1 (ENOENT); any other failure (EPERM, a bad id) proves nothing.
+prog_gone() {
+	local rc=0
+	"$META_NL" prog-exists "$1" >/dev/null || rc=$?
+	[ "$rc" -eq 1 ]
+}
+
+# check_progs DESC NS DEV DIR IDS: metactl lists exactly IDS (in run order,
+# "" for none) in direction DIR; a metactl that fails lists nothing, so it
+# must succeed too.
+check_progs() {
+	local desc=$1 out rc=0
+	out=$(progs "$2" "$3" "$4" 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "$desc" "expected: metactl list to succeed and show '$5'" "seen:     exit $rc: $out"
+	else
+		check_eq "$desc" "$5" "$out"
+	fi
+}
 
 # --- counters ---------------------------------------------------------------
 # snap ITEM...: counters for check_delta, one "NAME VALUE" line each. ITEM
@@ -471,6 +489,20 @@ cni_store() {
 
 # cni_pods: meta_pods as "ADDR IFINDEX" lines (nothing when not pinned).
 cni_pods() { metactl pod list 2>/dev/null | sort || true; }
+
+# check_not_pod DESC ADDR: meta_pods has no entry for ADDR; metactl must
+# list it successfully (a failed listing shows no entry either).
+check_not_pod() {
+	local out rc=0
+	out=$(metactl pod list 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "$1" "expected: metactl pod list to succeed, without $2" "seen:     exit $rc: $out"
+	elif grep -q "^$2 " <<<"$out"; then
+		fail "$1" "expected: no entry for $2" "seen:     $(grep "^$2 " <<<"$out")"
+	else
+		pass "$1"
+	fi
+}
 
 # cni_meta_devs: the meta devices of the initial namespace, by name.
 cni_meta_devs() {

@@ -382,12 +382,17 @@ check_delta() {
 }
 
 # pair_up NS H P HADDR PADDR [meta options...]: a meta pair h/p (options
-# such as "mode l2" go after "type meta") with the peer in NS, addressed /24,
-# up, IPv6 autoconf off, carrier waited for.
+# such as "mode l2" go after "type meta"; the peer's own, such as "peer
+# scrub none", last) with the peer in NS, addressed /24, up, IPv6 autoconf
+# off, carrier waited for.
 pair_up() {
 	local ns=$1 h=$2 p=$3 ha=$4 pa=$5
 	shift 5
-	ip link add "$h" type meta "$@" peer name "$p" netns "$ns"
+	if [[ " $* " == *" peer "* ]]; then
+		ip link add "$h" type meta "$@" name "$p" netns "$ns"
+	else
+		ip link add "$h" type meta "$@" peer name "$p" netns "$ns"
+	fi
 	no_ipv6 "" "$h"
 	no_ipv6 "$ns" "$p"
 	ip addr add "$ha/24" dev "$h"

@@ -6,8 +6,9 @@
 # per scenario (bench/topology.sh, shipped beside it) and measures it with
 # netperf.
 #
-# Output: TAP ("ok N - bench: SCENARIO") for the harness, and one line per
-# measurement: "# BENCH scenario,metric,size,run,value".
+# Output: TAP for the harness ("ok N - bench: SCENARIO", and a check that
+# the scenario's packets took its path, topology.sh's path_check), and one
+# line per measurement: "# BENCH scenario,metric,size,run,value".
 #
 # Kernel command line (META_VM_APPEND): bench.time=S (per test, default 1),
 # bench.runs=N (default 2), bench.sweep=0|1 (message-size sweep, default 1),
@@ -128,6 +129,12 @@ measure() {
 	fi
 	evidence "$s"
 	if [ "$failed" = 0 ]; then ok "$s"; else notok "$s: every netperf run gave a figure"; fi
+	# The counters behind the figures must show the scenario's path.
+	if path_check "$s"; then
+		ok "$s: packets took the scenario's path ($path_seen)"
+	else
+		notok "$s: packets took the scenario's path: $path_why ($path_seen)"
+	fi
 }
 
 all="host-to-host veth veth-bpf netkit netkit-bpf meta meta-bpf same-veth same-netkit same-meta same-meta-shortcut"

@@ -132,16 +132,15 @@ def summary(results, path):
     out.append("|---|" + "---|" * len(kernels))
     row = []
     for k in kernels:
+        # Every row: the main metrics and the sweep points alike.
         r = meta_vs_netkit(datas[k])
-        main = [x for x in r if x[1].split()[1:] in
-                (["TCP_RR", "1"], ["TCP_CRR", "1"], ["TCP_STREAM", "16384"])]
         if not r:
             row.append("n/a (no netkit)")
             continue
-        lo = min(main)
+        lo = min(r)
         met = sum(1 for x in r if x[0] >= 0.98)
-        row.append(f"{'met' if lo[0] >= 0.98 else 'NOT met'}: lowest main row "
-                   f"{lo[0]:.3f} ({lo[1]}); {met} of {len(r)} rows incl. sweep ≥ 0.98")
+        row.append(f"{'met' if met == len(r) else 'NOT met'}: {met} of {len(r)} "
+                   f"rows (main and sweep) ≥ 0.98; lowest {lo[0]:.3f} ({lo[1]})")
     out.append("| meta ≥ 0.98 × netkit, every row | " + " | ".join(row) + " |")
     for m, z in (("TCP_RR", "1"), ("TCP_STREAM", "16384")):
         row = []

@@ -3,7 +3,8 @@
 # shellcheck disable=SC2034 # setup sets SRC, DST, DIP for the sourcing script
 #
 # The benchmark topology, sourced by bench/guest.sh and bench/profile_guest.sh
-# (both ship it into the guest beside themselves):
+# (both ship it into the guest beside themselves), and path_check, which
+# tells from the counters which path a scenario's packets took:
 #
 #   nodeA                                   nodeB
 #   wa 10.9.0.1/24 <====== veth "wire" =====> wb 10.9.0.2/24
@@ -134,3 +135,63 @@ setup() {
 	esac
 }
 
+
+# --- which path the packets took ---------------------------------------------
+
+# forwarded NS: IPv4 datagrams NS's stack has forwarded (IPv6 is off).
+forwarded() {
+	x "$1" awk '$1 == "Ip:" && !h { for (i = 2; i <= NF; i++) k[i] = $i; h = 1; next }
+		    $1 == "Ip:" { for (i = 2; i <= NF; i++) if (k[i] == "ForwDatagrams") print $i }' \
+		/proc/net/snmp
+}
+
+# devstat NS DEV NAME: a /sys/class/net statistics counter, or an ethtool -S
+# one (NAME with a direction prefix, e.g. peer_redirect_neigh).
+devstat() {
+	case $3 in
+	primary_*|peer_*) x "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { print $2 }' ;;
+	*) x "$1" cat "/sys/class/net/$2/statistics/$3" ;;
+	esac
+}
+
+# path_check SCENARIO: after a scenario's traffic, check that its packets
+# took the path the scenario names, so that a run which silently fell back
+# to the node's stack cannot pass for the fast path: the default scenarios
+# are forwarded by the node stacks (at least half of what the pods sent
+# crossed them), the BPF ones are not (at most 1 %); meta's programs carried
+# the traffic themselves and its host ends received nothing. Sets path_why
+# (what was wrong, "" if nothing) and path_seen (the figures).
+path_check() {
+	local s=$1 fa fb carried d n v
+	path_why=
+	fa=$(forwarded nodeA)
+	fb=$(forwarded nodeB)
+	case $s in
+	same-*) carried=$(( $(devstat podA pA tx_packets) + $(devstat podC pC tx_packets) )) ;;
+	*) carried=$(( $(devstat nodeA wa tx_packets) + $(devstat nodeA wa rx_packets) )) ;;
+	esac
+	path_seen="node stacks forwarded $((fa + fb)) (nodeA $fa, nodeB $fb), packets carried $carried"
+	case $s in
+	host-to-host) ;;
+	veth|netkit|meta|same-veth|same-netkit|same-meta)
+		[ $((2 * (fa + fb))) -ge "$carried" ] ||
+			path_why="the node stacks forwarded less than half the packets" ;;
+	veth-bpf|netkit-bpf|meta-bpf|same-meta-shortcut)
+		[ $((100 * (fa + fb))) -le "$carried" ] ||
+			path_why="the node stacks forwarded more than 1 % of the packets" ;;
+	*) path_why="no path known for scenario $s" ;;
+	esac
+	case $s in
+	meta-bpf) v=peer_redirect_neigh; set -- nodeA:hA nodeB:hB ;;
+	same-meta-shortcut) v=peer_redirect_peer; set -- nodeA:hA nodeA:hC ;;
+	*) set -- ;;
+	esac
+	for d in "$@"; do
+		n=$(devstat "${d%:*}" "${d#*:}" "$v")
+		path_seen+=", ${d#*:} $v ${n:-none} rx_packets $(devstat "${d%:*}" "${d#*:}" rx_packets)"
+		[ "${n:-0}" -gt 0 ] || path_why+="${path_why:+; }${d#*:} counted no $v"
+		[ "$(devstat "${d%:*}" "${d#*:}" rx_packets)" = 0 ] ||
+			path_why+="${path_why:+; }packets reached ${d#*:}'s stack"
+	done
+	[ -z "$path_why" ]
+}

@@ -5,7 +5,11 @@
 # kselftest TAP 13 stream: the checks of all scripts numbered in sequence,
 # the plan at the end. A script that exits non-zero without a failed check
 # (an aborted setup, say) or reports no check at all adds a failed check of
-# its own. Exit status 1 if anything failed.
+# its own. Last, end-of-run.sh waits past the kernel's unregister timeout,
+# judges the kernel log of that time and unloads meta, which must succeed.
+# Each script judges the kernel log from where the previous one stopped
+# (by record sequence number, kept in $META_KMSG_STATE). Exit status 1 if
+# anything failed.
 #
 # usage: run_tests.sh [TEST...]   e.g. run_tests.sh 02-create
 set -uo pipefail
@@ -25,6 +29,9 @@ if [ $# -gt 0 ]; then
 else
 	tests=("$here"/meta/[0-9]*.sh)
 fi
+tests+=("$here/meta/end-of-run.sh")
+export META_KMSG_STATE=/tmp/meta-kmsg-state.$$
+"$here/meta/kmsg" next > "$META_KMSG_STATE"
 
 emit() { # status description
 	n=$((n + 1))
@@ -71,6 +78,7 @@ for t in "${tests[@]}"; do
 	fi
 	echo "# $name: $((SECONDS - t0)) s"
 done
+rm -f "$META_KMSG_STATE"
 echo "1..$n"
 echo "# meta selftests: $((n - failed - skipped)) passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

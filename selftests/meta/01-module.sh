@@ -35,3 +35,4 @@ check_eq "no meta device left in the pod namespace" 0 "$(count_links "$pod" meta
 check_ok "modprobe meta loads it again" modprobe meta
 check_ok "a pair can be created after the reload" \
 	ip link add h3 type meta peer name p3
+ip link del h3

@@ -53,14 +53,26 @@ check_cond "link-netns of the primary is the pod" \
 check_eq "the pod end reports itself as the peer" peer "$(link_attr "$pod" p2 type)"
 check_eq "the pod end reports mode l2" l2 "$(link_attr "$pod" p2 mode)"
 
+check_eq "MACs given: the kernel reports them as set (addr_assign_type 3)" "3 3" \
+	"$(cat /sys/class/net/h2/addr_assign_type) $(in_ns "$pod" cat /sys/class/net/p2/addr_assign_type)"
+
 # --- l2 without addresses: random, unicast, locally administered, distinct
-ip link add h3 type meta mode l2 peer name p3
-mac3=$(cat /sys/class/net/h3/address)
-macp3=$(cat /sys/class/net/p3/address)
-check_cond "l2 mode: random primary MAC is locally administered ($mac3)" \
-	grep -qE '^.[26ae]:' <<<"$mac3"
-check_cond "l2 mode: the two ends get different MACs" test "$mac3" != "$macp3"
-ip link del h3
+# across ends and pairs
+macs=()
+types=
+for i in 1 2 3; do
+	ip link add "r$i" type meta mode l2 peer name "rp$i"
+	for dev in "r$i" "rp$i"; do
+		macs+=("$(cat "/sys/class/net/$dev/address")")
+		types+="$(cat "/sys/class/net/$dev/addr_assign_type") "
+	done
+done
+check_eq "l2 mode: every random MAC is unicast and locally administered (${macs[*]})" "" \
+	"$(printf '%s\n' "${macs[@]}" | grep -vE '^.[26ae](:[0-9a-f]{2}){5}$')"
+check_eq "l2 mode: six ends of three pairs have six different MACs" 6 \
+	"$(printf '%s\n' "${macs[@]}" | sort -u | wc -l)"
+check_eq "l2 mode: the kernel reports them as random (addr_assign_type 1)" "1 1 1 1 1 1 " "$types"
+for i in 1 2 3; do ip link del "r$i"; done
 
 # --- ifindex requested for the peer
 check_ok "create a pair with a given peer ifindex" \
@@ -75,21 +87,32 @@ check_fail "MTU below 68 is refused" "mtu|MTU|range|Invalid" ip link set h5 mtu 
 check_ok "MTU 65535 is accepted" ip link set h5 mtu 65535
 ip link del h5
 
-# --- every attribute round-trips through ip -d link, on both ends
-check_ok "create with every setting non-default" \
+# --- every attribute round-trips through ip -d link, on both ends; the
+# primary's and the peer's settings differ, one way in one pair and the
+# other way in the other, so that a swap shows. Both ends report the pair's
+# settings: policy and scrub are the primary's, peer_* the peer's.
+check_ok "create with every setting non-default on the primary" \
 	ip link add h6 type meta mode l2 blackhole scrub none headroom 128 tailroom 64 \
-	peer blackhole scrub none name p6 netns "$pod"
-for end in "h6:" "p6:$pod"; do
-	dev=${end%%:*}
-	ns=${end#*:}
+	peer name p6 netns "$pod"
+check_ok "create with every setting non-default on the peer" \
+	ip link add h9 type meta headroom 32 tailroom 16 \
+	peer blackhole scrub none name p9 netns "$pod"
+for end in "h6::l2 blackhole forward none default 128 64" \
+	   "p6:$pod:l2 blackhole forward none default 128 64" \
+	   "h9::l3 forward blackhole default none 32 16" \
+	   "p9:$pod:l3 forward blackhole default none 32 16"; do
+	IFS=: read -r dev ns vals <<<"$end"
+	read -r mode pol ppol scr pscr hr tr <<<"$vals"
+	type=primary
+	[ "${dev#p}" = "$dev" ] || type=peer
 	got=""
 	for key in mode type policy peer_policy scrub peer_scrub headroom tailroom; do
 		got+="$key=$(link_attr "$ns" "$dev" "$key") "
 	done
-	want="mode=l2 type=primary policy=blackhole peer_policy=blackhole scrub=none peer_scrub=none headroom=128 tailroom=64 "
-	[ "$dev" = p6 ] && want=${want/type=primary/type=peer}
+	want="mode=$mode type=$type policy=$pol peer_policy=$ppol scrub=$scr peer_scrub=$pscr headroom=$hr tailroom=$tr "
 	check_eq "ip -d link round-trips every attribute on $dev" "$want" "$got"
 done
+ip link del h9
 
 # --- link-netnsid: without a netns of its own the peer goes where veth's
 # goes, the namespace IFLA_LINK_NETNSID names; the primary stays in the

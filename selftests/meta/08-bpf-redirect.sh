@@ -37,6 +37,9 @@ ip addr add fd00:1::1/64 dev h0 nodad
 ip link set h0 up
 ip -n "$pod" addr add 10.1.0.2/24 dev p0
 ip -n "$pod" addr add fd00:1::2/64 dev p0 nodad
+# The pod sends only what the tests send (no router solicitations): its
+# direction's counters are exact below.
+in_ns "$pod" sysctl -qw net.ipv6.conf.p0.router_solicitations=0
 ip -n "$pod" link set p0 up
 ip -n "$pod" route add default via 10.1.0.1
 ip -n "$pod" -6 route add default via fd00:1::1
@@ -60,6 +63,12 @@ tcp_pod_to() { # NS ADDR: send the blob from the pod to NS, compare
 check_fail "forwarding off, no program: the pod cannot reach the remote" \
 	"100% packet loss|unreachable" in_ns "$pod" ping -c 2 -W 1 10.9.0.2
 
+# The counters of the pod's direction: h0's peer_* and rx, p0's tx. The
+# other direction also carries the node's own IPv6 chatter on h0 (router
+# solicitations, MLD reports when forwarding changes), so it is left out.
+S=(eth:h0 h0 "p0@$pod")
+podsnap() { snap "${S[@]}" | grep -vE '^(h0\.primary_|h0\.tx_|p0\.rx_)'; }
+
 # --- BPF host routing: neigh out, peer in
 # (maps are pinned by the first program that uses them: attach, then fill)
 nh=$(attach h0 redirect_neigh_nonh --dir peer)
@@ -67,15 +76,16 @@ metactl target set nic0
 metactl tc attach nic0 ingress "$BPF_DIR/nic_ingress.bpf.o" >/dev/null
 metactl pod add 10.1.0.2 h0
 metactl pod add fd00:1::2 h0
-neigh0=$(ethstat "" h0 peer_redirect_neigh)
+before=$(podsnap)
 htx=$(counter "" h0 tx_packets)
 check_ok "host routing: pod -> remote IPv4 ping, node forwarding off" \
 	in_ns "$pod" ping -c 3 -i 0.2 -W 2 10.9.0.2
 check_ok "host routing: pod -> remote IPv6 ping" \
 	in_ns "$pod" ping -6 -c 3 -i 0.2 -W 2 fd00:9::2
+# 3 x 98 B IPv4 and 3 x 118 B IPv6 echo requests.
+check_delta "the 6 requests counted in peer_redirect_neigh (and p0 tx), none reached h0" \
+	"$before" "h0.peer_redirect_neigh=6 p0.tx_packets=6 p0.tx_bytes=648" "${S[@]}"
 check_eq "host routing: 1 MB TCP pod -> remote" intact "$(tcp_pod_to "$remote" 10.9.0.2)"
-check_cond "redirect_neigh counted (peer_redirect_neigh)" \
-	test "$(ethstat "" h0 peer_redirect_neigh)" -ge $((neigh0 + 6))
 # ~700 replies and ACKs came back; through h0's xmit they would all count
 # there (a few IPv6 ND/MLD packets of h0's own may).
 check_cond "replies entered the pod from the NIC, not through h0's xmit" \
@@ -89,13 +99,13 @@ metactl detach h0 --dir peer --id "$nh"
 sysctl -qw net.ipv4.ip_forward=1
 sysctl -qw net.ipv6.conf.all.forwarding=1
 hr=$(attach h0 host_routing --dir peer)
-neigh0=$(ethstat "" h0 peer_redirect_neigh)
+before=$(podsnap)
 check_ok "fib_lookup + redirect_neigh with next hop: pod -> remote IPv4" \
 	in_ns "$pod" ping -c 3 -i 0.2 -W 2 10.9.0.2
 check_ok "fib_lookup + redirect_neigh with next hop: pod -> remote IPv6" \
 	in_ns "$pod" ping -6 -c 3 -i 0.2 -W 2 fd00:9::2
-check_cond "...both went through redirect_neigh, not the host stack" \
-	test "$(ethstat "" h0 peer_redirect_neigh)" -ge $((neigh0 + 6))
+check_delta "...all 6 requests went through redirect_neigh, not the host stack" \
+	"$before" "h0.peer_redirect_neigh=6 p0.tx_packets=6 p0.tx_bytes=648" "${S[@]}"
 metactl detach h0 --dir peer --id "$hr"
 sysctl -qw net.ipv4.ip_forward=0
 sysctl -qw net.ipv6.conf.all.forwarding=0
@@ -103,23 +113,24 @@ sysctl -qw net.ipv6.conf.all.forwarding=0
 # --- plain egress redirect: the pod's frames leave through nic0 as they are
 eg=$(attach h0 redirect_egress --dir peer)
 rx1=$(counter "$remote" nic1 rx_packets)
-hrx=$(counter "" h0 rx_packets)
+before=$(podsnap)
 raw=$(in_ns "$pod" ./raw_send p0 5)
+# (the wire may carry the node's own packets too)
 check_cond "egress redirect: 5 frames arrive on the wire ($raw)" \
 	test "$(counter "$remote" nic1 rx_packets)" -ge $((rx1 + 5))
-check_eq "egress redirect: the host end never received them" "$hrx" "$(counter "" h0 rx_packets)"
-check_cond "egress redirect counted (peer_redirect_egress)" \
-	test "$(ethstat "" h0 peer_redirect_egress)" -ge 5
+check_delta "egress redirect: 5 counted in peer_redirect_egress, the host end never received them" \
+	"$before" "h0.peer_redirect_egress=5 p0.tx_packets=5 p0.tx_bytes=300" "${S[@]}"
 
 # --- ingress redirect: into nic0's receive path, seen by its tc ingress
 metactl tc attach nic0 ingress "$BPF_DIR/observe.bpf.o" >/dev/null
 metactl observed reset
 in=$(attach h0 redirect_ingress --dir peer --replace "$eg")
+before=$(podsnap)
 in_ns "$pod" ./raw_send p0 4 >/dev/null
 check_cond "ingress redirect: nic0's ingress saw the 4 frames ($(metactl observed))" \
 	grep -qE 'packets ([4-9]|[1-9][0-9]+) ' <<<"$(metactl observed)"
-check_cond "ingress redirect counted (peer_redirect_ingress)" \
-	test "$(ethstat "" h0 peer_redirect_ingress)" -ge 4
+check_delta "ingress redirect: 4 counted in peer_redirect_ingress" \
+	"$before" "h0.peer_redirect_ingress=4 p0.tx_packets=4 p0.tx_bytes=240" "${S[@]}"
 metactl detach h0 --dir peer --id "$in"
 metactl tc detach nic0 ingress
 
@@ -127,51 +138,55 @@ metactl tc detach nic0 ingress
 metactl pod add 10.2.0.2 h1
 sa=$(attach h0 same_node --dir peer)
 sb=$(attach h1 same_node --dir peer)
-h1tx=$(counter "" h1 tx_packets)
-p1rx=$(counter "$podb" p1 rx_packets)
+# h1 and p1 are quiet (IPv6 off): every counter of theirs is exact.
+SB=("${S[@]}" eth:h1 h1 "p1@$podb")
+before=$( (podsnap; snap eth:h1 h1 "p1@$podb") )
 check_ok "same node: pod -> podb ping with node forwarding off" \
 	in_ns "$pod" ping -c 3 -i 0.2 -W 2 10.2.0.2
+check_delta "same node: requests and replies as peer_redirect_peer on both pairs, nothing through h0 or h1" \
+	"$before" "h0.peer_redirect_peer=3 p0.tx_packets=3 p0.tx_bytes=294
+	p1.rx_packets=3 p1.rx_bytes=294
+	h1.peer_redirect_peer=3 p1.tx_packets=3 p1.tx_bytes=294" "${SB[@]}"
+h1tx=$(counter "" h1 tx_packets)
 check_eq "same node: 1 MB TCP pod -> podb" intact "$(tcp_pod_to "$podb" 10.2.0.2)"
 check_eq "same node: nothing went through the host end h1" "$h1tx" "$(counter "" h1 tx_packets)"
-check_cond "same node: podb's end counted what it received" \
-	test "$(counter "$podb" p1 rx_packets)" -ge $((p1rx + 3))
-check_cond "same node: counted as peer_redirect_peer on both pairs" \
-	test "$(ethstat "" h0 peer_redirect_peer)" -ge 3 -a "$(ethstat "" h1 peer_redirect_peer)" -ge 3
 metactl detach h0 --dir peer --id "$sa"
 metactl detach h1 --dir peer --id "$sb"
 
 # --- redirects that cannot be carried out: dropped and counted
 rp=$(attach h0 redirect_egress --dir peer)
 metactl target set 999999 2>/dev/null || metactl target set 4000000
-f0=$(ethstat "" h0 peer_redirect_failed)
+FAILED3="h0.peer_redirect_failed=3 p0.tx_dropped=3"
+before=$(podsnap)
 in_ns "$pod" ./raw_send p0 3 >/dev/null
-check_cond "redirect to a missing ifindex: dropped and counted" \
-	test "$(ethstat "" h0 peer_redirect_failed)" -ge $((f0 + 3))
+check_delta "redirect to a missing ifindex: 3 dropped and counted" "$before" "$FAILED3" "${S[@]}"
 metactl target set nic0
 ip link set nic0 down
-f0=$(ethstat "" h0 peer_redirect_failed)
+before=$(podsnap)
 in_ns "$pod" ./raw_send p0 3 >/dev/null
-check_cond "redirect to a device that is down: dropped and counted" \
-	test "$(ethstat "" h0 peer_redirect_failed)" -ge $((f0 + 3))
+check_delta "redirect to a device that is down: 3 dropped and counted" "$before" "$FAILED3" "${S[@]}"
 ip link set nic0 up
 metactl detach h0 --dir peer --id "$rp"
 pr=$(attach h0 redirect_peer --dir peer)
-f0=$(ethstat "" h0 peer_redirect_failed)
+before=$(podsnap)
 in_ns "$pod" ./raw_send p0 3 >/dev/null
-check_cond "peer redirect to a non-meta device (nic0): dropped and counted" \
-	test "$(ethstat "" h0 peer_redirect_failed)" -ge $((f0 + 3))
+check_delta "peer redirect to a non-meta device (nic0): 3 dropped and counted" \
+	"$before" "$FAILED3" "${S[@]}"
 metactl detach h0 --dir peer --id "$pr"
 
 # --- a redirect loop stops at the kernel's recursion limit
 ip link add h2 type meta peer name p2
+no_ipv6 "" h2
+no_ipv6 "" p2
 ip link set h2 up
 ip link set p2 up
 metactl target set h2
 attach h2 redirect_egress --dir peer >/dev/null
 attach h2 redirect_egress --dir primary >/dev/null
+f0=$(( $(ethstat "" h2 primary_redirect_failed) + $(ethstat "" h2 peer_redirect_failed) ))
 ./raw_send p2 3 >/dev/null
-check_cond "a redirect loop is cut and counted" \
-	test "$(( $(ethstat "" h2 primary_redirect_failed) + $(ethstat "" h2 peer_redirect_failed) ))" -ge 3
+check_eq "a redirect loop is cut and counted, once per frame" 3 \
+	"$(( $(ethstat "" h2 primary_redirect_failed) + $(ethstat "" h2 peer_redirect_failed) - f0 ))"
 check_ok "the kernel is still fine: the pod reaches the node" \
 	in_ns "$pod" ping -c 1 -W 2 10.1.0.1
 ip link del h2

@@ -12,11 +12,29 @@ setup_ns pod
 pair_up "$pod" h0 p0 10.5.0.1 10.5.0.2
 PEER=1	# META_PROG_DIR_PEER
 
+# attached: both directions' ids as metactl lists them; a failing metactl
+# says so instead of listing nothing.
+attached() {
+	local d out
+	for d in peer primary; do
+		out=$(progs "" h0 "$d" 2>&1) || out="metactl failed: $out"
+		printf '%s [%s] ' "$d" "$out"
+	done
+}
+
+# The listing sees what is attached (without this, "nothing attached"
+# below would prove nothing).
+a=$(attach h0 pass --dir peer)
+b=$(attach h0 next --dir primary)
+check_eq "attached programs are listed" "peer [$a] primary [$b] " "$(attached)"
+metactl detach h0 --dir peer --all
+metactl detach h0 --dir primary --all
+
 # --- refusals, each with a message and no change
 refused_attach() { # DESC MESSAGE CMD...
 	local desc=$1
 	check_fail "$@"
-	check_eq "$desc: nothing attached" "" "$(progs "" h0 peer)$(progs "" h0 primary)"
+	check_eq "$desc: nothing attached" "peer [] primary [] " "$(attached)"
 }
 refused_attach "a non-BPF fd is refused" "not a BPF program" \
 	"$META_NL" --attach devnull:$PEER change h0
@@ -109,27 +127,45 @@ check_cond "unload released the peer program" prog_gone "$a"
 check_cond "unload released the primary program" prog_gone "$b"
 modprobe meta
 
-# --- attach and detach in a loop while traffic flows
+# --- attach and detach in a loop while traffic flows: rounds go on until
+# the transfer and the pings are over, so every round overlaps them
 pair_up "$pod" h0 p0 10.5.0.1 10.5.0.2
-head -c 8000000 /dev/urandom >/tmp/meta-lc.$$
+head -c 64000000 /dev/urandom >/tmp/meta-lc.$$
 in_ns "$pod" ./tcp_xfer recv 5031 /tmp/meta-lc.$$.r &
 rpid=$!
 ./tcp_xfer send 10.5.0.2 5031 /tmp/meta-lc.$$ &
 spid=$!
-in_ns "$pod" ping -i 0.05 -c 400 -q 10.5.0.1 >/dev/null 2>&1 &
+in_ns "$pod" ping -i 0.05 -c 100 10.5.0.1 >/tmp/meta-lc.$$.ping 2>&1 &
 ppid=$!
-loops=0
-for i in $(seq 30); do
-	x=$(attach h0 pass --dir primary) || break
-	y=$(attach h0 next --dir peer --first) || break
-	metactl detach h0 --dir primary --id "$x" || break
-	metactl detach h0 --dir peer --all || break
-	loops=$i
+rounds=0
+during=0	# rounds that ended with the transfer still going
+ids=()
+err=
+while kill -0 "$spid" 2>/dev/null || kill -0 "$ppid" 2>/dev/null; do
+	if [ "$rounds" -ge 1000 ]; then
+		err="still going after 1000 rounds"
+		break
+	fi
+	x=$(attach h0 pass --dir primary) || { err="attach pass failed"; break; }
+	y=$(attach h0 next --dir peer --first) || { err="attach next failed"; break; }
+	ids+=("$x" "$y")
+	metactl detach h0 --dir primary --id "$x" || { err="detach $x failed"; break; }
+	metactl detach h0 --dir peer --all || { err="detach all failed"; break; }
+	rounds=$((rounds + 1))
+	! kill -0 "$spid" 2>/dev/null || during=$((during + 1))
 done
-wait "$spid" "$rpid" || true
-kill "$ppid" 2>/dev/null || true
-wait || true
-check_eq "30 attach/detach rounds under traffic" 30 "$loops"
-check_ok "the transfer survived them intact" cmp /tmp/meta-lc.$$ /tmp/meta-lc.$$.r
-check_cond "the last detached programs are released" prog_gone "$y"
-rm -f /tmp/meta-lc.$$ /tmp/meta-lc.$$.r
+srv=0
+wait "$spid" || srv=$?
+wait "$rpid" || srv=$?
+prc=0
+wait "$ppid" || prc=$?
+check_eq "attach/detach rounds ran until the traffic ended" "" "$err"
+check_cond "rounds overlapped the transfer ($during of $rounds)" test "$during" -ge 1
+check_eq "the transfer survived them intact" "0 same" \
+	"$srv $(cmp -s /tmp/meta-lc.$$ /tmp/meta-lc.$$.r && echo same || echo differs)"
+check_cond "100 pings during the rounds, none lost (exit $prc: $(grep -E 'transmitted' /tmp/meta-lc.$$.ping))" \
+	grep -q '^100 packets transmitted, 100 received' /tmp/meta-lc.$$.ping
+gone=0
+for i in "${ids[@]}"; do prog_gone "$i" && gone=$((gone + 1)); done
+check_eq "each of the ${#ids[@]} programs attached in the rounds is released" "${#ids[@]}" "$gone"
+rm -f /tmp/meta-lc.$$ /tmp/meta-lc.$$.r /tmp/meta-lc.$$.ping

@@ -50,7 +50,7 @@ pair() { nl --peer p0 create h0 >/dev/null; }
 pod_pair() { nl --peer p0 --peer-netns "/run/netns/$pod" create h0 >/dev/null; }
 # Meta devices here and in the pod, by ip -d's "meta mode" (a kind filter
 # would list every device once the module is gone).
-meta_devs() {
+pair_ends() {
 	echo "$(ip -d -o link show | grep -c ' meta mode ')/$(ip -n "$pod" -d -o link show | grep -c ' meta mode ')"
 }
 
@@ -115,7 +115,7 @@ sweep() {
 }
 
 none() { :; }
-st_devs() { echo "devs $(meta_devs) progs $(progs_now)"; }
+st_devs() { echo "devs $(pair_ends) progs $(progs_now)"; }
 del_h0() { ip link del h0 2>/dev/null || true; }
 
 # --- creating and deleting pairs, unloading the module: tens to hundreds
@@ -129,11 +129,11 @@ csweep() {
 	echo "# $name: $pts failure points: $ref refused, $fb succeeded by a fallback, $lost answers lost"
 	[ -d /sys/module/meta ] || modprobe meta
 	if [ $rc -eq 0 ] && [ "$bad" = 0 ] && [ "${pts:-0}" -gt 0 ] &&
-	   [ "$(meta_devs)" = 0/0 ]; then
+	   [ "$(pair_ends)" = 0/0 ]; then
 		pass "$name: $pts failure points, each a clean failure or success"
 	else
 		fail "$name: every failure point clean" "$(head -n 10 <<<"$out")" \
-			"meta devices left: $(meta_devs)"
+			"meta devices left: $(pair_ends)"
 	fi
 }
 # (Each run's pair gets its own names, the run number in their digits.)

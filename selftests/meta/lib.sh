@@ -4,10 +4,11 @@
 # creates its namespaces with setup_ns, and reports every check as a TAP
 # line ("ok N - what" / "not ok N - what", with what was expected and what
 # was seen on failure). run_tests.sh renumbers the lines of all scripts into
-# one TAP stream. On exit, every namespace and meta device the script made is
-# removed and the kernel log is checked for warnings the script caused.
-# The exit status follows kselftest: 0 passed, 1 failed, KSFT_SKIP (4) when
-# every check of the script was skipped.
+# one TAP stream. On exit, the script's namespaces are removed, a meta device
+# still there afterwards fails the script (and is removed), and the kernel
+# log is checked for warnings since the script started. The exit status
+# follows kselftest: 0 passed, 1 failed, KSFT_SKIP (4) when every check of
+# the script was skipped.
 
 set -euo pipefail
 
@@ -156,31 +157,83 @@ check_counters_equal() {
 
 ifindex() { in_ns "$1" cat "/sys/class/net/$2/ifindex"; }
 
-_kmsg_start=$(dmesg | wc -l)
+# --- the kernel log and what a script leaves behind --------------------------
+# Records are judged by /dev/kmsg sequence number (kmsg.c), exact however
+# the ring buffer wraps. Under run_tests.sh the window of each script starts
+# where the previous one's ended ($META_KMSG_STATE holds that number), so
+# what a script's teardown logs late is judged with the next script's.
+META_KMSG=${META_KMSG:-$(dirname "${BASH_SOURCE[0]}")/kmsg}
+if [ -n "${META_KMSG_STATE:-}" ] && [ -s "$META_KMSG_STATE" ]; then
+	_kmsg_from=$(cat "$META_KMSG_STATE")
+else
+	_kmsg_from=$("$META_KMSG" next)
+fi
 
-kmsg_since_start() { dmesg | tail -n "+$((_kmsg_start + 1))"; }
+# kmsg_window: this script's kernel log so far, as "SEQ TEXT" lines; exit
+# status 3 (and a line saying so) if records of it were overwritten unread.
+kmsg_window() { "$META_KMSG" since "$_kmsg_from" 2>&1; }
+
+# meta_devs NS: the meta devices of NS ("" = the initial one), by name.
+# (By ip -d's "meta mode": with the module gone, a "type meta" filter
+# would list every device that has no link kind.)
+meta_devs() {
+	[ -d /sys/module/meta ] || return 0
+	in_ns "$1" ip -d -o link show |
+		awk -F': ' '/ meta mode / { sub(/@.*/, "", $2); print $2 }'
+}
+
+# meta_devs_left: "NS: DEV..." for every namespace (the initial one and
+# any still in /run/netns) that holds a meta device.
+meta_devs_left() {
+	local ns devs
+	for ns in "" $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
+		devs=$(meta_devs "$ns" | xargs)
+		[ -z "$devs" ] || echo "${ns:-init}: $devs"
+	done
+}
 
 _cleanup() {
-	local rc=$? ns bad passed=$_tap_passed
+	local rc=$? ns log krc=0 bad left t=300 dev last next=$_kmsg_from passed=$_tap_passed
 	set +e
 	for ns in "${_namespaces[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	# Pairs left in the initial namespace by a failed check.
-	for dev in $(ip -o link show type meta 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
-		ip link del "$dev" 2>/dev/null
+	# Namespace teardown is asynchronous: the pairs of deleted namespaces
+	# go within moments, what is still there after 30 s was left behind.
+	while left=$(meta_devs_left) && [ -n "$left" ] && [ "$t" -gt 0 ]; do
+		sleep 0.1
+		t=$((t - 1))
 	done
-	# Namespace teardown is asynchronous; give it a moment before judging.
-	sleep 0.3
-	bad=$(kmsg_since_start | grep -E "$KMSG_BAD")
-	if [ -n "$bad" ]; then
-		fail "kernel log clean" "expected: no warning" "seen:" "$bad"
+	if [ -n "$left" ]; then
+		fail "no meta device left" "expected: none once the script's namespaces are gone" \
+			"seen:     $left"
+		# Leave the next script a clean slate.
+		for ns in "" $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
+			for dev in $(meta_devs "$ns"); do
+				in_ns "$ns" ip link del "$dev" 2>/dev/null
+			done
+		done
+	else
+		pass "no meta device left"
+	fi
+	log=$(kmsg_window) || krc=$?
+	bad=$(grep -E "$KMSG_BAD" <<<"$log")
+	if [ "$krc" -ne 0 ]; then
+		fail "kernel log clean" "expected: every record from $_kmsg_from on readable" \
+			"seen:     exit $krc: $(grep -v '^[0-9]' <<<"$log")" "$bad"
+	elif [ -n "$bad" ]; then
+		fail "kernel log clean" "expected: no warning (records from $_kmsg_from on)" "seen:" "$bad"
 	else
 		pass "kernel log clean"
 	fi
+	if [ -n "${META_KMSG_STATE:-}" ]; then
+		last=$(grep -E '^[0-9]+ ' <<<"$log" | tail -n 1 | cut -d' ' -f1)
+		[ -z "$last" ] || next=$((last + 1))
+		echo "$next" > "$META_KMSG_STATE"
+	fi
 	echo "# $META_TEST: $_tap_n checks, $_tap_failed failed, $_tap_skipped skipped"
 	if [ "$_tap_failed" -eq 0 ] && [ "$rc" -eq 0 ]; then
-		# Nothing but skips (the kernel log check aside).
+		# Nothing but skips (the cleanup's own checks aside).
 		[ "$passed" -eq 0 ] && [ "$_tap_skipped" -gt 0 ] && exit "$KSFT_SKIP"
 		exit 0
 	fi
@@ -188,6 +241,46 @@ _cleanup() {
 	exit 1
 }
 trap _cleanup EXIT
+
+# end_of_run: the last checks of a run (run_tests.sh calls it after every
+# script). A device whose references leak says "unregister_netdevice:
+# waiting" only after the kernel's unregister timeout, so wait past it (the
+# exit handler then judges that time's log too), and unload the module:
+# with no pair left it must go. A leaked device would hang rmmod for good,
+# so it is not tried then; a stuck rmmod is given up on after 60 s.
+end_of_run() {
+	local t out=/tmp/meta-rmmod.$$ pid rc=0 n=600
+	t=$(cat /proc/sys/net/core/netdev_unregister_timeout_secs 2>/dev/null || echo 10)
+	sleep $((t + 3))
+	if [ ! -d /sys/module/meta ]; then
+		skip "rmmod meta at the end of the run" "meta is not loaded"
+		return
+	fi
+	if kmsg_window | grep -q 'unregister_netdevice: waiting'; then
+		fail "rmmod meta at the end of the run" "expected: the module unloads" \
+			"seen:     not tried: a device waits for its references (kernel log)"
+		return
+	fi
+	rmmod meta </dev/null >"$out" 2>&1 &
+	pid=$!
+	while [ "$n" -gt 0 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		fail "rmmod meta at the end of the run" "expected: the module unloads" \
+			"seen:     rmmod still running after 60 s"
+		return
+	fi
+	wait "$pid" || rc=$?
+	if [ "$rc" -ne 0 ] || [ -d /sys/module/meta ]; then
+		fail "rmmod meta at the end of the run" "expected: the module unloads" \
+			"seen:     exit $rc: $(cat "$out"), refcount $(cat /sys/module/meta/refcnt 2>/dev/null)"
+	else
+		pass "rmmod meta at the end of the run"
+	fi
+	rm -f "$out"
+}
 
 # check_gone DESC NS DEV [SECONDS]: DEV must disappear from NS (namespace
 # teardown is asynchronous, so wait for it a little).
@@ -236,16 +329,93 @@ progs() { metactl ${1:+-n "$1"} list "$2" --dir "$3" --ids; }
 # ethstat NS DEV NAME: one ethtool -S counter.
 ethstat() { in_ns "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { print $2 }'; }
 
-# prog_gone ID: the kernel no longer knows BPF program ID.
-prog_gone() { ! "$META_NL" prog-exists "$1" >/dev/null; }
+# prog_gone ID: the kernel no longer knows BPF program ID: meta_nl says so
+# with exit 1 (ENOENT); any other failure (EPERM, a bad id) proves nothing.
+prog_gone() {
+	local rc=0
+	"$META_NL" prog-exists "$1" >/dev/null || rc=$?
+	[ "$rc" -eq 1 ]
+}
+
+# check_progs DESC NS DEV DIR IDS: metactl lists exactly IDS (in run order,
+# "" for none) in direction DIR; a metactl that fails lists nothing, so it
+# must succeed too.
+check_progs() {
+	local desc=$1 out rc=0
+	out=$(progs "$2" "$3" "$4" 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "$desc" "expected: metactl list to succeed and show '$5'" "seen:     exit $rc: $out"
+	else
+		check_eq "$desc" "$5" "$out"
+	fi
+}
+
+# --- counters ---------------------------------------------------------------
+# snap ITEM...: counters for check_delta, one "NAME VALUE" line each. ITEM
+# is DEV[@NS] for DEV's /sys/class/net statistics (named DEV.rx_packets,
+# ...), eth:DEV[@NS] for its ethtool -S counters (DEV.peer_pass, ...).
+snap() {
+	local item dev ns
+	for item in "$@"; do
+		dev=${item#eth:}
+		ns=
+		case $dev in *@*) ns=${dev#*@}; dev=${dev%@*} ;; esac
+		if [ "${item#eth:}" != "$item" ]; then
+			in_ns "$ns" ethtool -S "$dev" |
+				awk -v d="$dev" 'NR > 1 { sub(/:$/, "", $1); print d "." $1, $2 }'
+		else
+			in_ns "$ns" grep -r . "/sys/class/net/$dev/statistics/" |
+				sed -E "s|^.*/([^/]+):|$dev.\\1 |"
+		fi
+	done
+}
+
+# check_delta DESC BEFORE "NAME=N ..." ITEM...: since BEFORE (snap ITEM...,
+# perhaps filtered) each NAME grew by exactly N and every other counter of
+# BEFORE stayed as it was. Re-read for up to 2 s while packets land.
+check_delta() {
+	local desc=$1 before=$2 want diff t=20 words
+	read -r -d '' -a words <<<"$3" || true
+	want=${words[*]}
+	shift 3
+	if ! grep -q . <<<"$before"; then
+		fail "$desc" "expected: counters to compare" "seen:     an empty first snapshot"
+		return
+	fi
+	while :; do
+		diff=$(awk -v want="$want" '
+			BEGIN { n = split(want, w, " ")
+				for (i = 1; i <= n; i++) { split(w[i], kv, "="); d[kv[1]] = kv[2] } }
+			FNR == NR { b[$1] = $2; next }
+			($1 in b) { seen[$1] = 1; e = ($1 in d) ? d[$1] : 0
+				  if ($2 - b[$1] != e) print $1 ": expected +" e ", saw +" ($2 - b[$1]) }
+			END { for (k in b) if (!(k in seen)) print k ": gone"
+			      for (k in d) if (!(k in b)) print k ": no such counter" }' \
+			<(echo "$before") <(snap "$@") | sort)
+		[ -z "$diff" ] || [ "$t" -eq 0 ] && break
+		sleep 0.1
+		t=$((t - 1))
+	done
+	if [ -z "$diff" ]; then
+		pass "$desc"
+	else
+		mapfile -t diff <<<"$diff"
+		fail "$desc" "expected: ${want:-no change}, every other counter +0" "seen:" "${diff[@]}"
+	fi
+}
 
 # pair_up NS H P HADDR PADDR [meta options...]: a meta pair h/p (options
-# such as "mode l2" go after "type meta") with the peer in NS, addressed /24,
-# up, IPv6 autoconf off, carrier waited for.
+# such as "mode l2" go after "type meta"; the peer's own, such as "peer
+# scrub none", last) with the peer in NS, addressed /24, up, IPv6 autoconf
+# off, carrier waited for.
 pair_up() {
 	local ns=$1 h=$2 p=$3 ha=$4 pa=$5
 	shift 5
-	ip link add "$h" type meta "$@" peer name "$p" netns "$ns"
+	if [[ " $* " == *" peer "* ]]; then
+		ip link add "$h" type meta "$@" name "$p" netns "$ns"
+	else
+		ip link add "$h" type meta "$@" peer name "$p" netns "$ns"
+	fi
 	no_ipv6 "" "$h"
 	no_ipv6 "$ns" "$p"
 	ip addr add "$ha/24" dev "$h"
@@ -364,6 +534,20 @@ cni_store() {
 
 # cni_pods: meta_pods as "ADDR IFINDEX" lines (nothing when not pinned).
 cni_pods() { metactl pod list 2>/dev/null | sort || true; }
+
+# check_not_pod DESC ADDR: meta_pods has no entry for ADDR; metactl must
+# list it successfully (a failed listing shows no entry either).
+check_not_pod() {
+	local out rc=0
+	out=$(metactl pod list 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "$1" "expected: metactl pod list to succeed, without $2" "seen:     exit $rc: $out"
+	elif grep -q "^$2 " <<<"$out"; then
+		fail "$1" "expected: no entry for $2" "seen:     $(grep "^$2 " <<<"$out")"
+	else
+		pass "$1"
+	fi
+}
 
 # cni_meta_devs: the meta devices of the initial namespace, by name.
 cni_meta_devs() {

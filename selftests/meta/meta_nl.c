@@ -383,7 +383,7 @@ static int unload(void)
 static int prog_exists(const char *id)
 {
 	union bpf_attr attr;
-	int fd;
+	int fd, err;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_id = parse_num(id, UINT32_MAX);
@@ -393,8 +393,10 @@ static int prog_exists(const char *id)
 		printf("program %s exists\n", id);
 		return 0;
 	}
-	printf("program %s: %s\n", id, strerror(errno));
-	return errno == ENOENT ? 1 : 2;
+	/* Before printf(), which may change errno. */
+	err = errno;
+	printf("program %s: %s\n", id, strerror(err));
+	return err == ENOENT ? 1 : 2;
 }
 
 static void put_attr(struct nlmsghdr *nlh, const struct opt_def *d, char *arg)

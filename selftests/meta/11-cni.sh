@@ -98,6 +98,8 @@ setup_ns pod1 pod2 pod3
 # --- ADD two pods (l3, MTU from the configuration)
 conf=$(cni_conf metanet meta 10.244.1.0/24 "$store" '.mtu = 1400')
 conf_used=$conf
+# The plugin turns forwarding on (as ptp does): start from off.
+sysctl -qw net.ipv4.ip_forward=0
 ok_run "ADD pod 1" res1 cni meta ADD c1 "$pod1" eth0 "$conf"
 ok_run "ADD pod 2" res2 cni meta ADD c2 "$pod2" eth0 "$conf"
 check_pod "pod 1" c1 "$pod1" "$res1" 10.244.1 10.244.1.1 1400 l3
@@ -105,7 +107,7 @@ check_pod "pod 2" c2 "$pod2" "$res2" 10.244.1 10.244.1.1 1400 l3
 ip1=$(jqr "$res1" '.ips[0].address | sub("/.*"; "")')
 ip2=$(jqr "$res2" '.ips[0].address | sub("/.*"; "")')
 check_cond "the pods got distinct addresses ($ip1, $ip2)" test "$ip1" != "$ip2"
-check_eq "ip_forward set" 1 "$(cat /proc/sys/net/ipv4/ip_forward)"
+check_eq "ip_forward set (was 0)" 1 "$(cat /proc/sys/net/ipv4/ip_forward)"
 host1=$(cni_hostdev c1 eth0)
 host2=$(cni_hostdev c2 eth0)
 
@@ -139,15 +141,28 @@ conf_used=$conf
 # --- CHECK
 ok_run "CHECK pod 1 (intact)" out cni meta CHECK c1 "$pod1" eth0 "$(cni_prev "$conf" "$res1")"
 ok_run "CHECK pod 2 (intact)" out cni meta CHECK c2 "$pod2" eth0 "$(cni_prev "$conf" "$res2")"
+# check_cni_err DESC CODE MSG_RE: the last plugin call ($rc, $out) failed
+# with exit 1, error CODE and a message matching MSG_RE.
+check_cni_err() {
+	local msg
+	msg=$(jqr "$out" '.msg // empty' 2>/dev/null)
+	if [ "$rc" = 1 ] && [ "$(jqr "$out" '.code // empty' 2>/dev/null)" = "$2" ] &&
+	   grep -qE -- "$3" <<<"$msg"; then
+		pass "$1"
+	else
+		fail "$1" "expected: exit 1, code $2, message /$3/" "seen:     exit $rc: $out"
+	fi
+}
 out=$(cni meta CHECK c1 "$pod1" eth0 "$conf") && rc=0 || rc=$?
-check_cond "CHECK without prevResult fails (exit $rc: $out)" test "$rc" -ne 0
+check_cni_err "CHECK without prevResult: invalid configuration" 7 'needs "prevResult"'
 ip -n "$pod1" addr del "$ip1/24" dev eth0 || true
 out=$(cni meta CHECK c1 "$pod1" eth0 "$(cni_prev "$conf" "$res1")") && rc=0 || rc=$?
-check_cond "CHECK fails once the pod's address is gone (exit $rc)" test "$rc" -ne 0
-check_cond "CHECK's error says something ($out)" test -n "$(jqr "$out" '.msg // empty')"
+check_cni_err "CHECK once the pod's address is gone: 105, names it" 105 \
+	"address $ip1 missing on eth0"
 ip route del "$ip2/32" dev "$host2" || true
 out=$(cni meta CHECK c2 "$pod2" eth0 "$(cni_prev "$conf" "$res2")") && rc=0 || rc=$?
-check_cond "CHECK fails once the host route is gone (exit $rc)" test "$rc" -ne 0
+check_cni_err "CHECK once the host route is gone: 105, names it" 105 \
+	"host route to $ip2 missing on $host2"
 
 # --- DEL, again, and with the netns gone
 ok_run "DEL pod 1" out cni meta DEL c1 "$pod1" eth0 "$(cni_prev "$conf" "$res1")"
@@ -226,6 +241,7 @@ done
 setup_ns pod10
 conf_ds=$(cni_conf dualnet meta 10.244.5.0/24 "$store" \
 	'.ipam.ranges += [[{subnet: "fd00:244:5::/64"}]] | .ipam.routes += [{dst: "::/0"}]')
+sysctl -qw net.ipv6.conf.all.forwarding=0
 ok_run "dual stack: ADD" res10 cni meta ADD c10 "$pod10" eth0 "$conf_ds"
 check_eq "dual stack: an IPv4 and an IPv6 address, both on interface 1" "4 1 6 1" \
 	"$(jqr "$res10" '[.ips[] | "\(if (.address | contains(":")) then 6 else 4 end) \(.interface)"] | sort | join(" ")')"
@@ -245,7 +261,7 @@ check_eq "dual stack: pod: IPv6 default route via the gateway" 1 \
 check_ok "dual stack: ping node -> pod over IPv6" png "" "$ip6"
 check_ok "dual stack: ping pod -> node over IPv6" png "$pod10" fd00:244:5::1
 check_ok "dual stack: ping node -> pod over IPv4" png "" "$(jqr "$res10" '.ips[] | select(.address | contains(":") | not) | .address | sub("/.*"; "")')"
-check_eq "dual stack: IPv6 forwarding set" 1 "$(cat /proc/sys/net/ipv6/conf/all/forwarding)"
+check_eq "dual stack: IPv6 forwarding set (was 0)" 1 "$(cat /proc/sys/net/ipv6/conf/all/forwarding)"
 ok_run "dual stack: CHECK" out cni meta CHECK c10 "$pod10" eth0 "$(cni_prev "$conf_ds" "$res10")"
 ok_run "dual stack: DEL" out cni meta DEL c10 "$pod10" eth0 "$(cni_prev "$conf_ds" "$res10")"
 check_eq "dual stack: both addresses released" "" "$(cni_store "$store" dualnet | xargs)"
@@ -285,7 +301,8 @@ check_eq "bpf: TCP pod 9 -> pod 8 intact" "$want_sum" "$(tcp_transfer "$pod9" "$
 ok_run "bpf: CHECK pod 8" out cni meta CHECK c8 "$pod8" eth0 "$(cni_prev "$conf_bpf" "$res8")"
 metactl detach "$host8" --dir peer --all || true
 out=$(cni meta CHECK c8 "$pod8" eth0 "$(cni_prev "$conf_bpf" "$res8")") && rc=0 || rc=$?
-check_cond "bpf: CHECK fails once the peer program is detached (exit $rc)" test "$rc" -ne 0
+check_cni_err "bpf: CHECK once the peer program is detached: 105, names it" 105 \
+	"$host8: program .* is not attached \\(direction peer"
 ok_run "bpf: DEL pod 8" out cni meta DEL c8 "$pod8" eth0 "$(cni_prev "$conf_bpf" "$res8")"
 check_not_pod "bpf: DEL removed $ip8 from meta_pods" "$ip8"
 id9=$(progs "" "$host9" peer 2>/dev/null || true)

@@ -91,10 +91,21 @@ check_eq "every pod has its eth0 with its address" "" "$(for i in $(seq "$n"); d
 	have=$(ip -n "${pods[i - 1]}" -o addr show dev eth0 2>/dev/null)
 	grep -qF " ${a:-none} " <<<"$have" || echo "load$i: no ${a:-address}"
 done)"
-first=$(awk '$1 == "load1" { sub(/\/.*/, "", $2); print $2 }' <<<"$addrs")
-last=$(awk -v c="load$n" '$1 == c { sub(/\/.*/, "", $2); print $2 }' <<<"$addrs")
-check_ok "ping node -> first pod ($first)" ping -c 1 -W 2 "$first"
-check_ok "ping first pod -> last pod ($last)" in_ns "${pods[0]}" ping -c 1 -W 2 "$last"
+# Every pod: reached from the node, and reaching the next pod (a ring, so
+# each pod sends once and is reached once more). In parallel; a failure
+# names the pair.
+addr_of() { awk -v c="load$1" '$1 == c { sub(/\/.*/, "", $2); print $2 }' <<<"$addrs"; }
+wait_s=$((2 * META_SLOW))
+unreached=$(for i in $(seq "$n"); do
+	a=$(addr_of "$i")
+	j=$((i % n + 1))
+	b=$(addr_of "$j")
+	{ ping -c 1 -W "$wait_s" "${a:-0.0.0.0}" >/dev/null 2>&1 ||
+		echo "node -> load$i (${a:-no address})"; } &
+	{ in_ns "${pods[i - 1]}" ping -c 1 -W "$wait_s" "${b:-0.0.0.0}" >/dev/null 2>&1 ||
+		echo "load$i -> load$j (${b:-no address})"; } &
+done; wait)
+check_eq "ping node -> each of the $n pods, and each pod -> the next" "" "$(sort <<<"$unreached" | xargs)"
 
 # --- n DELs at once
 t_del=$(fan_out DEL)

@@ -316,7 +316,7 @@ check_cond "bpf: pod 9's program (${id9:-none}) stays loaded, pinned" \
 	eval '[ -n "$id9" ] && ! prog_gone "$id9" && [ -n "$(ls /sys/fs/bpf/meta/progs)" ]'
 rm -rf /sys/fs/bpf/meta/progs
 check_cond "bpf: without its pin pod 9's program (${id9:-none}) is released" \
-	eval '[ -n "$id9" ] && prog_gone "$id9"'
+	eval '[ -n "$id9" ] && prog_released "$id9"'
 check_eq "bpfnet holds no address" "" "$(cni_store "$store" bpfnet | xargs)"
 conf_used=$conf
 

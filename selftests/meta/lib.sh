@@ -337,6 +337,17 @@ prog_gone() {
 	[ "$rc" -eq 1 ]
 }
 
+# prog_released ID: prog_gone within 5 s (x META_SLOW). A reference dropped
+# after an RCU grace period (a deleted device's program list) goes late.
+prog_released() {
+	local t=$((50 * META_SLOW))
+	until prog_gone "$1"; do
+		t=$((t - 1))
+		[ "$t" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 # check_progs DESC NS DEV DIR IDS: metactl lists exactly IDS (in run order,
 # "" for none) in direction DIR; a metactl that fails lists nothing, so it
 # must succeed too.

@@ -14,9 +14,7 @@
 # debug kernel, when kmemleak finds a leak).
 #
 # VMs run in parallel (--jobs). A debug kernel's suite is split over
-# META_DEBUG_SHARDS VMs (default 2; 18-faults has the last to itself),
-# without the scripts META_DEBUG_SKIP names (the CNI plugin's userspace
-# ones; reported as skipped), and a debug kernel also gets an SMP
+# META_DEBUG_SHARDS VMs (default 2), and a debug kernel also gets an SMP
 # stress VM (4 vCPUs, multi-threaded TCG, selftests/meta/stress.sh for
 # STRESS_SECONDS, default 60 here; META_CHECK_STRESS=0 leaves it out).
 # Each selected kernel of this machine's own suite (6.1, 6.12) also gets
@@ -525,32 +523,17 @@ evaluate()
 # double the debug kernel's share of make check. Reported as skipped.
 META_DEBUG_SKIP=${META_DEBUG_SKIP-12-cni-badinput 13-cni-load 14-cni-podman 15-cni-spec 16-cni-services}
 
-# 18-faults alone takes about as long on the debug kernel as the rest of
-# its suite: with more than one shard it gets the last to itself.
-META_SHARD_ALONE=${META_SHARD_ALONE-18-faults}
-
-# The selftests a shard runs: every Nth script from the INDEX-th, in
-# order, so that shards get a similar mix, and, if it runs, the last shard
-# META_SHARD_ALONE; on a debug kernel without META_DEBUG_SKIP's.
+# The selftests a shard runs: every SHARDS-th script from the INDEX-th, in
+# order, so that shards get a similar mix; on a debug kernel without
+# META_DEBUG_SKIP's.
 shard_tests()
 {
-	local index=$1 shards=$2 i=0 t all=() alone=() rr=$2
+	local index=$1 shards=$2 i=0 t
 
 	for t in "$META_REPO"/selftests/meta/[0-9]*.sh; do
 		t=$(basename "$t" .sh)
 		[ "$K_BUILD" != debug ] || [[ " $META_DEBUG_SKIP " != *" $t "* ]] || continue
-		if [ "$shards" -gt 1 ] && [[ " $META_SHARD_ALONE " == *" $t "* ]]; then
-			alone+=("$t")
-		else
-			all+=("$t")
-		fi
-	done
-	if [ ${#alone[@]} -gt 0 ]; then
-		rr=$((shards - 1))
-		[ "$index" -ne "$shards" ] || { echo "${alone[*]}"; return; }
-	fi
-	for t in "${all[@]}"; do
-		[ $((i % rr)) -eq $((index - 1)) ] && echo "$t"
+		[ $((i % shards)) -eq $((index - 1)) ] && echo "$t"
 		i=$((i + 1))
 	done | xargs
 }

@@ -51,10 +51,9 @@ nl() { "$META_NL" "$@"; }
 progs_now() { nl prog-count; }
 pair() { nl --peer p0 create h0 >/dev/null; }
 pod_pair() { nl --peer p0 --peer-netns "/run/netns/$pod" create h0 >/dev/null; }
-# Meta devices here and in the pod, by ip -d's "meta mode" (a kind filter
-# would list every device once the module is gone).
+# How many meta devices here and in the pod (lib.sh's meta_devs).
 pair_ends() {
-	echo "$(ip -d -o link show | grep -c ' meta mode ')/$(ip -n "$pod" -d -o link show | grep -c ' meta mode ')"
+	echo "$(meta_devs "" | grep -c . || true)/$(meta_devs "$pod" | grep -c . || true)"
 }
 
 # sweep NAME STATE_FN CLEANUP_FN SETUP_FN CMD: run CMD (a meta_nl command

@@ -560,10 +560,8 @@ check_not_pod() {
 	fi
 }
 
-# cni_meta_devs: the meta devices of the initial namespace, by name.
-cni_meta_devs() {
-	ip -o link show type meta | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
-}
+# cni_meta_devs: the meta devices of the initial namespace, by name, sorted.
+cni_meta_devs() { meta_devs "" | sort; }
 
 # cni_state [DATADIR NETWORK]: what a failed or undone ADD must not change
 # in the initial namespace: meta devices, addresses, routes, meta_pods and

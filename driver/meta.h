@@ -64,6 +64,7 @@ struct meta_priv {
 	enum meta_scrub			scrub;
 
 	/* Control path only. */
+	u64				revision;	/* of progs, RTNL */
 	enum meta_mode			mode;
 	bool				primary;
 };
@@ -131,8 +132,8 @@ void meta_redirect(struct sk_buff *skb, struct net_device *dev,
 
 /* prog.c */
 int meta_prog_attach(struct net_device *end, int fd, u32 flags, u32 rel_id,
-		     struct netlink_ext_ack *extack);
-int meta_prog_detach(struct net_device *end, u32 id, bool all,
+		     u64 expected, struct netlink_ext_ack *extack);
+int meta_prog_detach(struct net_device *end, u32 id, bool all, u64 expected,
 		     struct netlink_ext_ack *extack);
 void meta_prog_release_all(struct net_device *end);
 

@@ -24,6 +24,7 @@ static const struct nla_policy meta_attach_policy[IFLA_META_PROG_MAX + 1] = {
 	[IFLA_META_PROG_RELATIVE_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
 	[IFLA_META_PROG_ID]		=
 		META_REJECT("meta: attach takes a relative id, not a program id"),
+	[IFLA_META_PROG_EXPECTED_REVISION] = NLA_POLICY_MIN(NLA_U64, 1),
 };
 
 static const struct nla_policy meta_detach_policy[IFLA_META_PROG_MAX + 1] = {
@@ -34,6 +35,7 @@ static const struct nla_policy meta_detach_policy[IFLA_META_PROG_MAX + 1] = {
 	[IFLA_META_PROG_RELATIVE_ID]	=
 		META_REJECT("meta: detach takes a program id, not a relative id"),
 	[IFLA_META_PROG_ID]		= NLA_POLICY_MIN(NLA_U32, 1),
+	[IFLA_META_PROG_EXPECTED_REVISION] = NLA_POLICY_MIN(NLA_U64, 1),
 };
 
 static const struct nla_policy meta_policy[IFLA_META_MAX + 1] = {
@@ -51,6 +53,9 @@ static const struct nla_policy meta_policy[IFLA_META_MAX + 1] = {
 	[IFLA_META_PROG_DETACH]	= NLA_POLICY_NESTED(meta_detach_policy),
 	[IFLA_META_PRIMARY_PROGS] = META_REJECT("meta: the program list is read-only"),
 	[IFLA_META_PEER_PROGS]	= META_REJECT("meta: the program list is read-only"),
+	[IFLA_META_PAD]		= META_REJECT("meta: padding is not a setting"),
+	[IFLA_META_PRIMARY_REVISION] = META_REJECT("meta: revisions are read-only"),
+	[IFLA_META_PEER_REVISION] = META_REJECT("meta: revisions are read-only"),
 };
 
 /*
@@ -218,6 +223,7 @@ static void meta_init_end(struct net_device *dev,
 	priv->mode = cfg->mode;
 	priv->policy = primary ? cfg->policy : cfg->peer_policy;
 	priv->scrub = primary ? cfg->scrub : cfg->peer_scrub;
+	priv->revision = 1;
 
 	dev->needed_headroom = cfg->headroom;
 	dev->needed_tailroom = cfg->tailroom;
@@ -364,7 +370,8 @@ static void meta_dellink(struct net_device *dev, struct list_head *head)
 }
 
 static int meta_detach(struct net_device *end, struct nlattr *tb[], u32 flags,
-		       const struct nlattr *nest, struct netlink_ext_ack *extack)
+		       u64 expected, const struct nlattr *nest,
+		       struct netlink_ext_ack *extack)
 {
 	if (flags & ~META_PROG_F_ALL) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_META_PROG_FLAGS],
@@ -377,13 +384,14 @@ static int meta_detach(struct net_device *end, struct nlattr *tb[], u32 flags,
 		return -EINVAL;
 	}
 	if (flags & META_PROG_F_ALL)
-		return meta_prog_detach(end, 0, true, extack);
+		return meta_prog_detach(end, 0, true, expected, extack);
 	return meta_prog_detach(end, nla_get_u32(tb[IFLA_META_PROG_ID]), false,
-				extack);
+				expected, extack);
 }
 
 static int meta_attach(struct net_device *end, struct nlattr *tb[], u32 flags,
-		       const struct nlattr *nest, struct netlink_ext_ack *extack)
+		       u64 expected, const struct nlattr *nest,
+		       struct netlink_ext_ack *extack)
 {
 	const u32 where = META_PROG_F_BEFORE | META_PROG_F_AFTER |
 			  META_PROG_F_REPLACE;
@@ -414,7 +422,7 @@ static int meta_attach(struct net_device *end, struct nlattr *tb[], u32 flags,
 		return -EINVAL;
 	}
 	return meta_prog_attach(end, nla_get_u32(tb[IFLA_META_PROG_FD]), flags,
-				rel ? nla_get_u32(rel) : 0, extack);
+				rel ? nla_get_u32(rel) : 0, expected, extack);
 }
 
 /*
@@ -429,6 +437,7 @@ static int meta_change_progs(struct net_device *dev, struct nlattr *data[],
 					    IFLA_META_PROG_DETACH];
 	struct nlattr *tb[IFLA_META_PROG_MAX + 1];
 	struct net_device *end = dev;
+	u64 expected = 0;
 	u32 flags = 0;
 	int err;
 
@@ -451,9 +460,11 @@ static int meta_change_progs(struct net_device *dev, struct nlattr *data[],
 	}
 	if (tb[IFLA_META_PROG_FLAGS])
 		flags = nla_get_u32(tb[IFLA_META_PROG_FLAGS]);
+	if (tb[IFLA_META_PROG_EXPECTED_REVISION])
+		expected = nla_get_u64(tb[IFLA_META_PROG_EXPECTED_REVISION]);
 	if (attach)
-		return meta_attach(end, tb, flags, nest, extack);
-	return meta_detach(end, tb, flags, nest, extack);
+		return meta_attach(end, tb, flags, expected, nest, extack);
+	return meta_detach(end, tb, flags, expected, nest, extack);
 }
 
 static int meta_changelink(struct net_device *dev, struct nlattr *tb[],
@@ -538,7 +549,9 @@ static size_t meta_get_size(const struct net_device *dev)
 	       nla_total_size(sizeof(u16)) +	/* IFLA_META_HEADROOM */
 	       nla_total_size(sizeof(u16)) +	/* IFLA_META_TAILROOM */
 	       /* IFLA_META_PRIMARY_PROGS, IFLA_META_PEER_PROGS */
-	       2 * nla_total_size(META_PROG_MAX * nla_total_size(sizeof(u32)));
+	       2 * nla_total_size(META_PROG_MAX * nla_total_size(sizeof(u32))) +
+	       /* IFLA_META_PRIMARY_REVISION, IFLA_META_PEER_REVISION */
+	       2 * nla_total_size_64bit(sizeof(u64));
 }
 
 /* One direction's program ids, in run order. */
@@ -569,7 +582,8 @@ static int meta_fill_progs(struct sk_buff *skb, int type,
  * Attributes name ends, not the device dumped: POLICY is always the
  * primary's, PEER_POLICY always the peer's, the same on both ends and the
  * same as changelink() takes them. PRIMARY says which end this is. Program
- * lists only on the primary: the host's programs are not the pod's to read.
+ * lists and revisions only on the primary: the host's programs are not the
+ * pod's to read.
  */
 static int meta_fill_info(struct sk_buff *skb, const struct net_device *dev)
 {
@@ -602,7 +616,13 @@ static int meta_fill_info(struct sk_buff *skb, const struct net_device *dev)
 		goto out;
 	if (priv->primary &&
 	    (meta_fill_progs(skb, IFLA_META_PRIMARY_PROGS, prim) ||
-	     (peer && meta_fill_progs(skb, IFLA_META_PEER_PROGS, peer))))
+	     nla_put_u64_64bit(skb, IFLA_META_PRIMARY_REVISION,
+			       READ_ONCE(prim->revision), IFLA_META_PAD)))
+		goto out;
+	if (priv->primary && peer &&
+	    (meta_fill_progs(skb, IFLA_META_PEER_PROGS, peer) ||
+	     nla_put_u64_64bit(skb, IFLA_META_PEER_REVISION,
+			       READ_ONCE(peer->revision), IFLA_META_PAD)))
 		goto out;
 	err = 0;
 out:

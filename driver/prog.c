@@ -3,8 +3,8 @@
  * meta programs: the ordered list of BPF programs each end runs on transmit.
  *
  * Lists are immutable once published: every change builds a new array,
- * publishes it with RCU under RTNL and frees the old one after a grace
- * period, so the datapath reads them without locks. A program leaves only
+ * publishes it with RCU under RTNL, bumps the direction's revision and frees
+ * the old one after a grace period, so the datapath reads them without locks. A program leaves only
  * after a grace period too: bpf_prog_put() releases some of its state at
  * once, and a CPU may still be running it.
  */
@@ -32,12 +32,26 @@ static int meta_prog_find(const struct meta_prog_array *arr, u32 id)
 	return -1;
 }
 
+/* @expected 0 accepts any revision. */
+static int meta_prog_check_revision(const struct net_device *end, u64 expected,
+				    struct netlink_ext_ack *extack)
+{
+	if (expected && expected != meta_priv(end)->revision) {
+		NL_SET_ERR_MSG(extack,
+			       "meta: the programs changed since the expected revision");
+		return -ESTALE;
+	}
+	return 0;
+}
+
 static void meta_progs_publish(struct net_device *end,
 			       struct meta_prog_array *arr)
 {
+	struct meta_priv *priv = meta_priv(end);
 	struct meta_prog_array *old = meta_progs(end);
 
-	rcu_assign_pointer(meta_priv(end)->progs, arr);
+	rcu_assign_pointer(priv->progs, arr);
+	WRITE_ONCE(priv->revision, priv->revision + 1);
 	if (old)
 		kfree_rcu(old, rcu);
 }
@@ -47,13 +61,16 @@ static void meta_progs_publish(struct net_device *end,
  * without @rel_id, BEFORE means first and AFTER last.
  */
 int meta_prog_attach(struct net_device *end, int fd, u32 flags, u32 rel_id,
-		     struct netlink_ext_ack *extack)
+		     u64 expected, struct netlink_ext_ack *extack)
 {
 	struct meta_prog_array *old = meta_progs(end), *arr;
 	struct bpf_prog *prog, *replaced = NULL;
-	int n = old ? old->count : 0, pos = n, rel = -1, i;
+	int n = old ? old->count : 0, pos = n, rel = -1, i, err;
 
 	ASSERT_RTNL();
+	err = meta_prog_check_revision(end, expected, extack);
+	if (err)
+		return err;
 	if (rel_id) {
 		rel = meta_prog_find(old, rel_id);
 		if (rel < 0) {
@@ -113,14 +130,17 @@ int meta_prog_attach(struct net_device *end, int fd, u32 flags, u32 rel_id,
 	return 0;
 }
 
-int meta_prog_detach(struct net_device *end, u32 id, bool all,
+int meta_prog_detach(struct net_device *end, u32 id, bool all, u64 expected,
 		     struct netlink_ext_ack *extack)
 {
 	struct meta_prog_array *old = meta_progs(end), *arr = NULL;
 	struct bpf_prog *gone[META_PROG_MAX];
-	int i, at, ngone = 0;
+	int i, at, ngone = 0, err;
 
 	ASSERT_RTNL();
+	err = meta_prog_check_revision(end, expected, extack);
+	if (err)
+		return err;
 	if (all) {
 		for (i = 0; old && i < old->count; i++)
 			gone[ngone++] = old->progs[i];
@@ -154,5 +174,5 @@ int meta_prog_detach(struct net_device *end, u32 id, bool all,
 /* On unregister: nothing can transmit through @end any more. */
 void meta_prog_release_all(struct net_device *end)
 {
-	meta_prog_detach(end, 0, true, NULL);
+	meta_prog_detach(end, 0, true, 0, NULL);
 }

@@ -70,6 +70,14 @@ enum meta_prog_dir {
 
 #define META_PROG_MAX		16	/* programs per direction */
 
+/*
+ * Each direction has a revision: 1 at creation, bumped by every attach,
+ * replace and detach that changes its list. An attach or detach that carries
+ * IFLA_META_PROG_EXPECTED_REVISION fails with ESTALE unless the direction is
+ * still at that revision, so agents that read the list, decide and write
+ * back cannot overwrite each other's changes (bpf_mprog's expected_revision).
+ */
+
 /* IFLA_META_PROG_FLAGS. Without BEFORE/AFTER/REPLACE, attach appends. */
 #define META_PROG_F_BEFORE	(1U << 0)	/* before RELATIVE_ID, or first */
 #define META_PROG_F_AFTER	(1U << 1)	/* after RELATIVE_ID, or last */
@@ -84,6 +92,7 @@ enum {
 	IFLA_META_PROG_FLAGS,		/* u32 META_PROG_F_* */
 	IFLA_META_PROG_RELATIVE_ID,	/* u32 prog id BEFORE/AFTER/REPLACE use */
 	IFLA_META_PROG_ID,		/* u32 prog id: detach it; dumps: one each */
+	IFLA_META_PROG_EXPECTED_REVISION, /* u64: refuse unless DIR is at it */
 	__IFLA_META_PROG_MAX
 };
 
@@ -112,6 +121,9 @@ enum {
 	IFLA_META_PROG_DETACH,	/* nested (NLA_F_NESTED): DIR and ID, or FLAGS=META_PROG_F_ALL */
 	IFLA_META_PRIMARY_PROGS,	/* read-only, primary only: nested IFLA_META_PROG_ID... */
 	IFLA_META_PEER_PROGS,		/* read-only, primary only: nested IFLA_META_PROG_ID... */
+	IFLA_META_PAD,
+	IFLA_META_PRIMARY_REVISION,	/* u64, read-only, primary only */
+	IFLA_META_PEER_REVISION,	/* u64, read-only, primary only */
 	__IFLA_META_MAX
 };
 

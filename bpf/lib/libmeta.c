@@ -1120,6 +1120,13 @@ static int meta_data_cb(const struct nlattr *attr, void *arg)
 	case IFLA_META_TAILROOM:
 		err = meta_get_u16(attr, &info->tailroom);
 		break;
+	case IFLA_META_PRIMARY_REVISION:
+	case IFLA_META_PEER_REVISION:
+		if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
+			return MNL_CB_ERROR;
+		info->revision[mnl_attr_get_type(attr) == IFLA_META_PEER_REVISION] =
+			mnl_attr_get_u64(attr);
+		break;
 	case IFLA_META_PRIMARY_PROGS:
 	case IFLA_META_PEER_PROGS:
 		w.dir = mnl_attr_get_type(attr) == IFLA_META_PRIMARY_PROGS ?
@@ -1259,8 +1266,16 @@ static void meta_prog_req_end(struct nlmsghdr *nlh, struct nlattr *linkinfo,
 	meta_data_end(nlh, linkinfo, data);
 }
 
-int meta_prog_attach(struct meta_nl *nl, const char *dev, int prog_fd,
-		     enum meta_prog_dir dir, __u32 flags, __u32 relative_id)
+static const char *meta_rev_hint(int err, const char *other)
+{
+	if (err == -ESTALE)
+		return "the programs changed since that revision: list them again";
+	return other;
+}
+
+int meta_prog_attach_rev(struct meta_nl *nl, const char *dev, int prog_fd,
+			 enum meta_prog_dir dir, __u32 flags, __u32 relative_id,
+			 __u64 expected_revision)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlattr *linkinfo, *data, *nest;
@@ -1279,17 +1294,27 @@ int meta_prog_attach(struct meta_nl *nl, const char *dev, int prog_fd,
 	/* No id means "first" / "last" for BEFORE / AFTER. */
 	if (relative_id)
 		mnl_attr_put_u32(nlh, IFLA_META_PROG_RELATIVE_ID, relative_id);
+	if (expected_revision)
+		mnl_attr_put_u64(nlh, IFLA_META_PROG_EXPECTED_REVISION,
+				 expected_revision);
 	meta_prog_req_end(nlh, linkinfo, data, nest);
 	err = meta_nl_talk(nl, nlh, NULL, NULL);
 	if (err)
-		return meta_fail_hint(err, meta_change_hint(err),
+		return meta_fail_hint(err, meta_rev_hint(err, meta_change_hint(err)),
 				      "attach to %s (%s)", dev,
 				      meta_dir_name(dir));
 	return 0;
 }
 
+int meta_prog_attach(struct meta_nl *nl, const char *dev, int prog_fd,
+		     enum meta_prog_dir dir, __u32 flags, __u32 relative_id)
+{
+	return meta_prog_attach_rev(nl, dev, prog_fd, dir, flags, relative_id, 0);
+}
+
 static int meta_detach(struct meta_nl *nl, const char *dev,
-		       enum meta_prog_dir dir, __u32 prog_id, bool all)
+		       enum meta_prog_dir dir, __u32 prog_id, bool all,
+		       __u64 expected_revision)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlattr *linkinfo, *data, *nest;
@@ -1306,14 +1331,17 @@ static int meta_detach(struct meta_nl *nl, const char *dev,
 		mnl_attr_put_u32(nlh, IFLA_META_PROG_FLAGS, META_PROG_F_ALL);
 	else
 		mnl_attr_put_u32(nlh, IFLA_META_PROG_ID, prog_id);
+	if (expected_revision)
+		mnl_attr_put_u64(nlh, IFLA_META_PROG_EXPECTED_REVISION,
+				 expected_revision);
 	meta_prog_req_end(nlh, linkinfo, data, nest);
 	err = meta_nl_talk(nl, nlh, NULL, NULL);
 	if (err && all)
-		return meta_fail_hint(err, meta_change_hint(err),
+		return meta_fail_hint(err, meta_rev_hint(err, meta_change_hint(err)),
 				      "detach all from %s (%s)", dev,
 				      meta_dir_name(dir));
 	if (err)
-		return meta_fail_hint(err, meta_change_hint(err),
+		return meta_fail_hint(err, meta_rev_hint(err, meta_change_hint(err)),
 				      "detach id %u from %s (%s)", prog_id, dev,
 				      meta_dir_name(dir));
 	return 0;
@@ -1322,13 +1350,20 @@ static int meta_detach(struct meta_nl *nl, const char *dev,
 int meta_prog_detach(struct meta_nl *nl, const char *dev,
 		     enum meta_prog_dir dir, __u32 prog_id)
 {
-	return meta_detach(nl, dev, dir, prog_id, false);
+	return meta_detach(nl, dev, dir, prog_id, false, 0);
 }
 
 int meta_prog_detach_all(struct meta_nl *nl, const char *dev,
 			 enum meta_prog_dir dir)
 {
-	return meta_detach(nl, dev, dir, 0, true);
+	return meta_detach(nl, dev, dir, 0, true, 0);
+}
+
+int meta_prog_detach_rev(struct meta_nl *nl, const char *dev,
+			 enum meta_prog_dir dir, __u32 prog_id,
+			 __u64 expected_revision)
+{
+	return meta_detach(nl, dev, dir, prog_id, !prog_id, expected_revision);
 }
 
 int meta_prog_list(struct meta_nl *nl, const char *dev, enum meta_prog_dir dir,

@@ -203,6 +203,8 @@ struct meta_link_info {
 	/* Attached program ids per enum meta_prog_dir, in run order. */
 	unsigned int nprogs[2];
 	__u32 progs[2][META_PROG_MAX];
+	/* Revision of each direction's list; 0 if not reported (the peer). */
+	__u64 revision[2];
 };
 
 /* -EMEDIUMTYPE if DEV exists but is not a meta device. */
@@ -224,6 +226,18 @@ int meta_prog_detach(struct meta_nl *nl, const char *dev,
 		     enum meta_prog_dir dir, __u32 prog_id);
 int meta_prog_detach_all(struct meta_nl *nl, const char *dev,
 			 enum meta_prog_dir dir);
+/*
+ * The same, refused with -ESTALE unless direction dir is still at
+ * expected_revision (meta_link_info.revision; 0 accepts any): an agent that
+ * read the list and decided cannot overwrite a change made in between.
+ * meta_prog_detach_rev detaches every program of dir when prog_id is 0.
+ */
+int meta_prog_attach_rev(struct meta_nl *nl, const char *dev, int prog_fd,
+			 enum meta_prog_dir dir, __u32 flags, __u32 relative_id,
+			 __u64 expected_revision);
+int meta_prog_detach_rev(struct meta_nl *nl, const char *dev,
+			 enum meta_prog_dir dir, __u32 prog_id,
+			 __u64 expected_revision);
 /*
  * Fills ids (up to max) with the program ids attached in direction dir, in
  * run order; returns how many are attached (possibly more than max).

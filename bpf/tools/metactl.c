@@ -38,9 +38,10 @@ static const char help_text[] =
 "\n"
 "    metactl attach DEV OBJ [--prog NAME | --sec NAME] [--dir primary|peer]\n"
 "                   [--first | --before ID | --after ID | --replace ID]\n"
-"                   [--pin-maps DIR]\n"
+"                   [--expected-revision REV] [--pin-maps DIR]\n"
 "    metactl detach DEV --dir primary|peer (--id ID | --all)\n"
-"    metactl list DEV [--dir primary|peer] [--ids]\n"
+"                   [--expected-revision REV]\n"
+"    metactl list DEV [--dir primary|peer] [--ids | --revision]\n"
 "\n"
 "    metactl pair add NAME [--peer NAME] [--peer-netns NETNS] [--mode l3|l2]\n"
 "                   [--policy P] [--peer-policy P] [--scrub S] [--peer-scrub S]\n"
@@ -85,9 +86,16 @@ static const char help_text[] =
 "             --before/--after ID next to attached program ID, --replace ID\n"
 "             in its place. Prints the new program's id on stdout.\n"
 "    detach   Detach program ID, or all programs, of one direction.\n"
+"             Each direction has a revision, 1 at creation, that every\n"
+"             attach, replace and detach bumps. With --expected-revision REV\n"
+"             the kernel refuses the change (exit 1, ESTALE) unless the\n"
+"             direction is still at REV: read it with list --revision,\n"
+"             decide, then change, and no other agent's change in between\n"
+"             is overwritten.\n"
 "    list     One line per attached program, in run order:\n"
 "             \"DIR ID NAME\". With --ids (needs --dir) only the ids of that\n"
-"             direction, space-separated, on one line.\n"
+"             direction, space-separated, on one line; with --revision\n"
+"             (needs --dir) only its revision.\n"
 "    pair     Create a pair (NAME is the primary; the peer is created in\n"
 "             --peer-netns), delete one (either end), or change the\n"
 "             policies through the primary. P is forward or blackhole,\n"
@@ -289,8 +297,19 @@ enum {
 	OPT_REPLACE, OPT_PIN_MAPS, OPT_ID, OPT_ALL, OPT_IDS,
 	OPT_PEER, OPT_PEER_NETNS, OPT_MODE, OPT_POLICY, OPT_PEER_POLICY,
 	OPT_SCRUB, OPT_PEER_SCRUB, OPT_HEADROOM, OPT_TAILROOM, OPT_MTU,
-	OPT_PEER_MTU, OPT_ADDRESS, OPT_PEER_ADDRESS,
+	OPT_PEER_MTU, OPT_ADDRESS, OPT_PEER_ADDRESS, OPT_EXPECTED_REV,
+	OPT_REVISION,
 };
+
+static int parse_revision(const char *s, __u64 *val)
+{
+	unsigned long v;
+
+	if (!parse_ulong(s, UINT64_MAX, &v) || !v)
+		return usage("bad revision '%s' (revisions start at 1)", s);
+	*val = v;
+	return 0;
+}
 
 static int load_obj(const char *file, const char *prog, const char *sec,
 		    const char *maps, struct meta_bpf **obj)
@@ -314,6 +333,7 @@ static int cmd_attach(int argc, char **argv)
 		{ "before", required_argument, NULL, OPT_BEFORE },
 		{ "after", required_argument, NULL, OPT_AFTER },
 		{ "replace", required_argument, NULL, OPT_REPLACE },
+		{ "expected-revision", required_argument, NULL, OPT_EXPECTED_REV },
 		{ "pin-maps", required_argument, NULL, OPT_PIN_MAPS },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -321,6 +341,7 @@ static int cmd_attach(int argc, char **argv)
 	const char *prog = NULL, *sec = NULL, *maps = pin_dir;
 	int dir = META_PROG_DIR_PEER, c, ret, where = 0;
 	__u32 flags = 0, rel = 0;
+	__u64 expected = 0;
 	struct meta_bpf *obj;
 	struct meta_nl *nl;
 	struct args a = {};
@@ -355,6 +376,11 @@ static int cmd_attach(int argc, char **argv)
 				return usage("program ids start at 1");
 			where++;
 			break;
+		case OPT_EXPECTED_REV:
+			ret = parse_revision(optarg, &expected);
+			if (ret)
+				return ret;
+			break;
 		case OPT_PIN_MAPS:
 			maps = optarg;
 			break;
@@ -382,8 +408,8 @@ static int cmd_attach(int argc, char **argv)
 	ret = open_nl(&nl);
 	if (ret)
 		goto out_obj;
-	if (meta_prog_attach(nl, a.pos[0], meta_bpf_prog_fd(obj), dir, flags,
-			     rel)) {
+	if (meta_prog_attach_rev(nl, a.pos[0], meta_bpf_prog_fd(obj), dir,
+				 flags, rel, expected)) {
 		ret = fail(EXIT_KERNEL);
 	} else {
 		printf("%u\n", meta_bpf_prog_id(obj));
@@ -405,10 +431,12 @@ static int cmd_detach(int argc, char **argv)
 		{ "dir", required_argument, NULL, OPT_DIR },
 		{ "id", required_argument, NULL, OPT_ID },
 		{ "all", no_argument, NULL, OPT_ALL },
+		{ "expected-revision", required_argument, NULL, OPT_EXPECTED_REV },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	int dir = -1, c, ret, err;
+	__u64 expected = 0;
 	bool all = false;
 	struct meta_nl *nl;
 	struct args a = {};
@@ -428,6 +456,11 @@ static int cmd_detach(int argc, char **argv)
 			break;
 		case OPT_ALL:
 			all = true;
+			break;
+		case OPT_EXPECTED_REV:
+			ret = parse_revision(optarg, &expected);
+			if (ret)
+				return ret;
 			break;
 		case 'h':
 			fputs(help_text, stdout);
@@ -450,8 +483,7 @@ static int cmd_detach(int argc, char **argv)
 	ret = open_nl(&nl);
 	if (ret)
 		return ret;
-	err = all ? meta_prog_detach_all(nl, a.pos[0], dir) :
-		    meta_prog_detach(nl, a.pos[0], dir, id);
+	err = meta_prog_detach_rev(nl, a.pos[0], dir, all ? 0 : id, expected);
 	meta_nl_close(nl);
 	return err ? fail(EXIT_KERNEL) : 0;
 }
@@ -461,13 +493,14 @@ static int cmd_list(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, OPT_DIR },
 		{ "ids", no_argument, NULL, OPT_IDS },
+		{ "revision", no_argument, NULL, OPT_REVISION },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	struct meta_link_info info;
 	int dir = -1, c, ret, d;
+	bool ids = false, rev = false;
 	char name[128];
-	bool ids = false;
 	struct meta_nl *nl;
 	struct args a = {};
 	unsigned int i, n;
@@ -482,6 +515,9 @@ static int cmd_list(int argc, char **argv)
 		case OPT_IDS:
 			ids = true;
 			break;
+		case OPT_REVISION:
+			rev = true;
+			break;
 		case 'h':
 			fputs(help_text, stdout);
 			return 0;
@@ -492,8 +528,10 @@ static int cmd_list(int argc, char **argv)
 	positional(&a, argc, argv);
 	if (a.npos != 1)
 		return usage("list needs DEV");
-	if (ids && dir < 0)
-		return usage("--ids needs --dir primary|peer");
+	if (ids && rev)
+		return usage("--ids and --revision exclude each other");
+	if ((ids || rev) && dir < 0)
+		return usage("--%s needs --dir primary|peer", ids ? "ids" : "revision");
 	ret = check_dev(a.pos[0]);
 	if (ret)
 		return ret;
@@ -505,6 +543,15 @@ static int cmd_list(int argc, char **argv)
 	meta_nl_close(nl);
 	if (ret)
 		return fail(EXIT_KERNEL);
+	if (rev) {
+		if (!info.revision[dir]) {
+			fprintf(stderr, "metactl: %s reports no revision (the peer end, or an older meta.ko)\n",
+				a.pos[0]);
+			return EXIT_KERNEL;
+		}
+		printf("%llu\n", (unsigned long long)info.revision[dir]);
+		return 0;
+	}
 
 	for (d = META_PROG_DIR_PRIMARY; d <= META_PROG_DIR_PEER; d++) {
 		if (dir >= 0 && d != dir)

@@ -53,6 +53,7 @@ struct meta_attach {
 	bool seen_pos;
 	__u32 flags;		/* META_PROG_F_BEFORE/AFTER/REPLACE */
 	__u32 relative_id;	/* 0: none */
+	__u64 expected_rev;	/* 0: any */
 	int fd;
 };
 
@@ -63,6 +64,7 @@ struct meta_detach {
 	__u32 dir;
 	bool all;
 	__u32 id;		/* 0: none */
+	__u64 expected_rev;	/* 0: any */
 };
 
 static void explain(struct link_util *lu, FILE *f)
@@ -73,8 +75,8 @@ static void explain(struct link_util *lu, FILE *f)
 		"\t\t[ peer [ POLICY ] [ scrub SCRUB ] [ <options> ] ]\n"
 		"\n"
 		"Usage: ip link set DEV type %s [ POLICY ] [ peer POLICY ]\n"
-		"\t\t[ bpf PROG [ dir DIR ] [ POSITION ] ]\n"
-		"\t\t[ detach [ dir DIR ] { id ID | all } ]\n"
+		"\t\t[ bpf PROG [ dir DIR ] [ POSITION ] [ expected_revision REV ] ]\n"
+		"\t\t[ detach [ dir DIR ] { id ID | all } [ expected_revision REV ] ]\n"
 		"\n"
 		"MODE := l3 | l2\n"
 		"POLICY := forward | blackhole\n"
@@ -85,6 +87,8 @@ static void explain(struct link_util *lu, FILE *f)
 		"DIR := peer | primary\n"
 		"POSITION := last | first | before ID | after ID | replace ID\n"
 		"ID := a BPF program id, as in \"ip -d link show\"\n"
+		"REV := a direction's revision (primary_revision, peer_revision in\n"
+		"\t\"ip -d link show\"): the change is refused unless it is current\n"
 		"(first values are the defaults if nothing is specified)\n"
 		"\n"
 		"Mode, scrub, headroom and tailroom are fixed at creation. \"ip link set\"\n"
@@ -137,6 +141,19 @@ static __u32 meta_parse_dir(const char *arg)
 	if (val < 0)
 		invarg("dir must be \"peer\" or \"primary\"", arg);
 	return val;
+}
+
+static __u64 meta_parse_rev(const char *arg)
+{
+	__u64 rev;
+
+	if (get_u64(&rev, arg, 0) || rev == 0) {
+		fprintf(stderr,
+			"Error: argument \"%s\" is wrong: \"expected_revision\" must be a revision (1 or more)\n",
+			arg);
+		exit(-1);
+	}
+	return rev;
 }
 
 static __u32 meta_parse_id(const char *key, const char *arg)
@@ -230,6 +247,11 @@ static void meta_parse_bpf(int *argcp, char ***argvp, struct meta_attach *a)
 						   META_PROG_F_REPLACE;
 			NEXT_ARG();
 			a->relative_id = meta_parse_id(key, *argv);
+		} else if (strcmp(*argv, "expected_revision") == 0) {
+			NEXT_ARG();
+			if (a->expected_rev)
+				duparg("expected_revision", *argv);
+			a->expected_rev = meta_parse_rev(*argv);
 		} else {
 			PREV_ARG();
 			break;
@@ -271,6 +293,11 @@ static void meta_parse_detach(int *argcp, char ***argvp, struct meta_detach *d)
 				NEXT_ARG();
 				d->id = meta_parse_id("id", *argv);
 			}
+		} else if (strcmp(*argv, "expected_revision") == 0) {
+			NEXT_ARG();
+			if (d->expected_rev)
+				duparg("expected_revision", *argv);
+			d->expected_rev = meta_parse_rev(*argv);
 		} else {
 			PREV_ARG();
 			break;
@@ -346,6 +373,9 @@ static int meta_add_attach(struct link_util *lu, struct meta_attach *a,
 	if (a->relative_id)
 		addattr32(n, META_REQ_MAX, IFLA_META_PROG_RELATIVE_ID,
 			  a->relative_id);
+	if (a->expected_rev)
+		addattr64(n, META_REQ_MAX, IFLA_META_PROG_EXPECTED_REVISION,
+			  a->expected_rev);
 	addattr_nest_end(n, nest);
 	return 0;
 }
@@ -362,6 +392,9 @@ static void meta_add_detach(struct meta_detach *d, struct nlmsghdr *n)
 			  META_PROG_F_ALL);
 	else
 		addattr32(n, META_REQ_MAX, IFLA_META_PROG_ID, d->id);
+	if (d->expected_rev)
+		addattr64(n, META_REQ_MAX, IFLA_META_PROG_EXPECTED_REVISION,
+			  d->expected_rev);
 	addattr_nest_end(n, nest);
 }
 
@@ -570,6 +603,14 @@ static void meta_print_u16(struct rtattr *attr, const char *key,
 	print_uint(PRINT_ANY, key, fmt, rta_getattr_u16(attr));
 }
 
+static void meta_print_u64(struct rtattr *attr, const char *key,
+			   const char *fmt)
+{
+	if (!attr || RTA_PAYLOAD(attr) < sizeof(__u64))
+		return;
+	print_u64(PRINT_ANY, key, fmt, rta_getattr_u64(attr));
+}
+
 /*
  * The ids of the programs attached in one direction, in run order:
  * "KEY 12,13 " or "KEY": [12,13]; nothing for an empty or missing list.
@@ -628,6 +669,10 @@ static void meta_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 	meta_print_u16(tb[IFLA_META_TAILROOM], "tailroom", "tailroom %u ");
 	meta_print_progs(tb[IFLA_META_PRIMARY_PROGS], "primary_progs");
 	meta_print_progs(tb[IFLA_META_PEER_PROGS], "peer_progs");
+	meta_print_u64(tb[IFLA_META_PRIMARY_REVISION], "primary_revision",
+		       "primary_revision %llu ");
+	meta_print_u64(tb[IFLA_META_PEER_REVISION], "peer_revision",
+		       "peer_revision %llu ");
 }
 
 static void meta_print_help(struct link_util *lu, int argc, char **argv,

@@ -64,6 +64,7 @@ broken pointback "does not point back" --no-ip-check
 broken prog "alive but neither open nor attached" --no-ip-check --check-every 10
 broken kmsg "the kernel logged a problem" --no-ip-check
 broken ip "lists [0-9]+ meta devices, the model" --check-every 10
+broken rev "revision" --no-ip-check
 echo "# 17-fuzz: the checks failed on purpose in ${SECONDS}s"
 
 # Found by seed 1: rtnetlink hands meta the last IFLA_INFO_DATA, parsed

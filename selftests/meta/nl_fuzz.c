@@ -131,6 +131,8 @@ static const char usage_text[] =
 "                         kmsg      write a marker line to /dev/kmsg (the\n"
 "                                   marker, not a real splat, is matched)\n"
 "                         ip        expect one device more than ip shows\n"
+"                         rev       attach and detach a program behind the\n"
+"                                   model's back: only a revision changes\n"
 "    -h, --help           this text\n"
 "\n"
 "OUTPUT AND EXIT STATUS\n"
@@ -291,6 +293,11 @@ static int msg_add(struct fz_msg *m, int parent, uint16_t type,
 }
 
 static int msg_u32(struct fz_msg *m, int parent, uint16_t type, uint32_t v)
+{
+	return msg_add(m, parent, type, &v, sizeof(v));
+}
+
+static int msg_u64(struct fz_msg *m, int parent, uint16_t type, uint64_t v)
 {
 	return msg_add(m, parent, type, &v, sizeof(v));
 }
@@ -493,6 +500,7 @@ struct fz_link {
 	uint32_t v[IFLA_META_MAX + 1];	/* u8/u16/u32 IFLA_META_* values */
 	int nprogs[2];			/* [META_PROG_DIR_*] */
 	uint32_t progs[2][META_PROG_MAX + 1];
+	uint64_t rev[2];		/* IFLA_META_*_REVISION, 0: none */
 	char bad[96];			/* what was malformed in its attributes */
 	bool foreign;			/* in ns0 before we started: not ours */
 };
@@ -921,6 +929,8 @@ static void parse_meta(struct fz_link *l, const struct nlattr *data)
 
 	mnl_attr_for_each_nested(a, data) {
 		type = mnl_attr_get_type(a);
+		if (type == IFLA_META_PAD)
+			continue;	/* aligns a u64 where the CPU needs it */
 		if (type <= 0 || type > IFLA_META_MAX || type == IFLA_META_PEER_INFO ||
 		    type == IFLA_META_PROG_ATTACH || type == IFLA_META_PROG_DETACH) {
 			bad(l, "unexpected attribute %d; ", type);
@@ -937,6 +947,14 @@ static void parse_meta(struct fz_link *l, const struct nlattr *data)
 		}
 		if (type == IFLA_META_PEER_PROGS) {
 			parse_progs(l, META_PROG_DIR_PEER, a);
+			continue;
+		}
+		if (type == IFLA_META_PRIMARY_REVISION || type == IFLA_META_PEER_REVISION) {
+			if (mnl_attr_get_payload_len(a) != sizeof(uint64_t))
+				bad(l, "revision %d has %u bytes; ", type,
+				    mnl_attr_get_payload_len(a));
+			else
+				l->rev[type == IFLA_META_PEER_REVISION] = mnl_attr_get_u64(a);
 			continue;
 		}
 		if (mnl_attr_get_payload_len(a) != size[type]) {
@@ -1434,7 +1452,8 @@ struct fz_req {
 	uint32_t pol[2];
 	bool nested;			/* attach/detach: NLA_F_NESTED set */
 	bool phas[IFLA_META_PROG_MAX + 1];
-	uint32_t pval[IFLA_META_PROG_MAX + 1];
+	uint32_t pval[IFLA_META_PROG_MAX + 1];	/* u32 ones */
+	uint64_t exp_rev;		/* with phas[..EXPECTED_REVISION] */
 	int fdkind;
 	uint32_t prog_id;		/* FD_GOOD: the program's id */
 	int mac_kind;			/* setlink: -1 none */
@@ -2239,6 +2258,26 @@ static int richest_primary(void)
 }
 
 /*
+ * IFLA_META_PROG_EXPECTED_REVISION, now and then: mostly the direction's
+ * current revision, sometimes a stale or future one, 0, or anything.
+ */
+static void gen_expected_rev(struct fz_req *r, int link, int nest, int odds)
+{
+	const struct fz_link *p = primary_of(link);
+	uint64_t rev = p ? p->rev[r->pval[IFLA_META_PROG_DIR] & 1] : 1;
+	unsigned int x = rn(100);
+
+	if (!pct(odds))
+		return;
+	r->exp_rev = x < 60 ? rev : x < 75 ? rev - 1 : x < 85 ? rev + 1 :
+		     x < 92 ? 0 : rnd64();
+	r->phas[IFLA_META_PROG_EXPECTED_REVISION] = true;
+	msg_u64(&r->m, nest, IFLA_META_PROG_EXPECTED_REVISION, r->exp_rev);
+	dsc(r, " rev %llu/%llu", (unsigned long long)r->exp_rev,
+	    (unsigned long long)rev);
+}
+
+/*
  * A well-formed attach to the primary with the most programs: what fills a
  * list. A good program not in the list yet, a valid direction, a position.
  */
@@ -2276,6 +2315,7 @@ static void gen_attach_clean(struct fz_req *r, int link, int nest)
 		msg_u32(m, nest, IFLA_META_PROG_RELATIVE_ID, r->pval[IFLA_META_PROG_RELATIVE_ID]);
 		dsc(r, " rel %u", r->pval[IFLA_META_PROG_RELATIVE_ID]);
 	}
+	gen_expected_rev(r, link, nest, 25);
 }
 
 /* A well-formed detach from the primary with the most programs. */
@@ -2298,6 +2338,7 @@ static void gen_detach_clean(struct fz_req *r, int link, int nest)
 		msg_u32(&r->m, nest, IFLA_META_PROG_FLAGS, META_PROG_F_ALL);
 		dsc(r, " clean dir %u all", dir);
 	}
+	gen_expected_rev(r, link, nest, 25);
 }
 
 /* The attributes of an attach or detach nest: valid, odd or wrong. */
@@ -2359,6 +2400,7 @@ static void gen_prog_attrs(struct fz_req *r, bool attach, int link, int nest)
 		}
 	}
 #undef PUT
+	gen_expected_rev(r, link, nest, 20);
 }
 
 /* IFLA_META_PROG_ATTACH or _DETACH through a (usually primary) end. */
@@ -2905,6 +2947,9 @@ static const char *link_diff(const struct fz_link *a, const struct fz_link *b,
 	if (!with_progs)
 		return NULL;
 	for (d = 0; d < 2; d++)
+		if (a->rev[d] != b->rev[d])
+			return "a program list's revision";
+	for (d = 0; d < 2; d++)
 		if (a->nprogs[d] != b->nprogs[d] ||
 		    memcmp(a->progs[d], b->progs[d], a->nprogs[d] * sizeof(uint32_t)))
 			return "the program list";
@@ -3010,6 +3055,11 @@ static void check_structure(const struct fz_snap *s)
 		if (!l->v[IFLA_META_PRIMARY] &&
 		    (l->has[IFLA_META_PRIMARY_PROGS] || l->has[IFLA_META_PEER_PROGS]))
 			violation(WHO "the peer end shows program lists", WHAT);
+		if (!l->v[IFLA_META_PRIMARY] &&
+		    (l->has[IFLA_META_PRIMARY_REVISION] || l->has[IFLA_META_PEER_REVISION]))
+			violation(WHO "the peer end shows revisions", WHAT);
+		if (l->v[IFLA_META_PRIMARY] && !l->rev[META_PROG_DIR_PRIMARY])
+			violation(WHO "the primary shows no revision", WHAT);
 		for (d = 0; d < 2 && !l->foreign; d++) {
 			for (k = 0; k < l->nprogs[d]; k++) {
 				if (!prog_ours(l->progs[d][k]))
@@ -3183,7 +3233,7 @@ static void check_transition(const struct fz_req *r, const struct fz_snap *pre,
 	}
 }
 
-/* Did the policies or program lists of primary @a change? */
+/* Did the policies, program lists or revisions of primary @a change? */
 static bool control_changed(const struct fz_link *a, const struct fz_link *b)
 {
 	int d;
@@ -3192,7 +3242,7 @@ static bool control_changed(const struct fz_link *a, const struct fz_link *b)
 	    a->v[IFLA_META_PEER_POLICY] != b->v[IFLA_META_PEER_POLICY])
 		return true;
 	for (d = 0; d < 2; d++)
-		if (a->nprogs[d] != b->nprogs[d] ||
+		if (a->rev[d] != b->rev[d] || a->nprogs[d] != b->nprogs[d] ||
 		    memcmp(a->progs[d], b->progs[d], a->nprogs[d] * sizeof(uint32_t)))
 			return true;
 	return false;
@@ -3219,7 +3269,7 @@ static void check_confinement(const struct fz_req *r, const struct fz_snap *pre,
 		if (!control_changed(a, b))
 			continue;
 		if (r->m.type != RTM_NEWLINK)
-			violation("%s changed the policy or programs of ns%d %s",
+			violation("%s changed the policy, programs or revision of ns%d %s",
 				  r->m.type == RTM_SETLINK ? "RTM_SETLINK" : "RTM_DELLINK",
 				  a->ns, a->name);
 		if (r->garbled)
@@ -3233,9 +3283,9 @@ static void check_confinement(const struct fz_req *r, const struct fz_snap *pre,
 			continue;
 		for (k = 0; k < n; k++)
 			if (cand[k] == peer)
-				violation("the policy or programs of ns%d %s changed through its peer end",
+				violation("the policy, programs or revision of ns%d %s changed through its peer end",
 					  a->ns, a->name);
-		violation("the policy or programs of ns%d %s changed by a request that did not name it",
+		violation("the policy, programs or revision of ns%d %s changed by a request that did not name it",
 			  a->ns, a->name);
 	}
 }
@@ -3263,6 +3313,8 @@ static const char *expect_attach(const struct fz_req *r, const struct fz_link *t
 		return "no valid direction";
 	if (has_rel && !rel)
 		return "relative id 0";
+	if (r->phas[IFLA_META_PROG_EXPECTED_REVISION] && r->exp_rev != t->rev[dir])
+		return "an expected revision that is not the current one";
 	if (!r->phas[IFLA_META_PROG_FD])
 		return "no program fd";
 	if (flags & ~where)
@@ -3312,6 +3364,8 @@ static const char *expect_detach(const struct fz_req *r, const struct fz_link *t
 		return "no valid direction";
 	if (has_id && !id)
 		return "program id 0";
+	if (r->phas[IFLA_META_PROG_EXPECTED_REVISION] && r->exp_rev != t->rev[dir])
+		return "an expected revision that is not the current one";
 	if (flags & ~META_PROG_F_ALL)
 		return "unknown detach flags";
 	if (has_id == !!(flags & META_PROG_F_ALL))
@@ -3383,6 +3437,9 @@ static void check_created(const struct fz_req *r, const struct fz_snap *pre,
 		violation("created the peer in ns%d, asked for ns%d", peer->ns, r->peer_slot);
 	if (prim->nprogs[0] || prim->nprogs[1])
 		violation("a new pair has programs");
+	if (prim->rev[0] != 1 || prim->rev[1] != 1)
+		violation("a new pair's revisions are %llu/%llu, not 1/1",
+			  (unsigned long long)prim->rev[0], (unsigned long long)prim->rev[1]);
 	st.created++;
 }
 
@@ -3440,6 +3497,14 @@ static void check_control(const struct fz_req *r, const struct fz_snap *pre,
 		violation("ns%d %s: the program lists after the %s are not what the ABI says",
 			  t->ns, t->name, r->op == OP_ATTACH ? "attach" : "detach");
 	}
+	/* Every change bumps its direction's revision once; no change, none. */
+	if (after->rev[dir] != t->rev[dir] + (r->op == OP_ATTACH || t->nprogs[dir]) ||
+	    after->rev[!dir] != t->rev[!dir])
+		violation("ns%d %s: revisions %llu/%llu after the %s, were %llu/%llu",
+			  t->ns, t->name, (unsigned long long)after->rev[0],
+			  (unsigned long long)after->rev[1],
+			  r->op == OP_ATTACH ? "attach" : "detach",
+			  (unsigned long long)t->rev[0], (unsigned long long)t->rev[1]);
 	if (r->op == OP_ATTACH)
 		st.attached++;
 	else
@@ -3875,12 +3940,59 @@ static void break_foreign(void)
 	}
 }
 
+/*
+ * An attach and a detach of the same program behind the model's back: the
+ * lists look as before, only the revision moved on by two.
+ */
+static void break_rev(void)
+{
+	static struct fz_msg m;
+	uint32_t offs[FZ_MAX_NODES], seq;
+	const struct fz_link *l = NULL;
+	int i, k, data, nest, noffs, err = 1;
+	struct nlmsghdr *nlh;
+	char ext[160];
+
+	for (i = 0; i < cur->n && !l; i++)
+		if (cur->l[i].meta && !cur->l[i].foreign && cur->l[i].v[IFLA_META_PRIMARY])
+			l = &cur->l[i];
+	if (!l)
+		return;		/* try again after the next request */
+	for (k = 0; k < FZ_GOOD && prog_index(l, 0, good[k].id) >= 0; k++)
+		;
+	if (k == FZ_GOOD)
+		return;
+	for (i = 0; i < 2; i++) {
+		msg_init(&m, RTM_NEWLINK, 0);
+		msg_str(&m, 0, IFLA_IFNAME, l->name);
+		data = put_meta_data(&m, NULL);
+		nest = msg_add(&m, data, (i ? IFLA_META_PROG_DETACH : IFLA_META_PROG_ATTACH) |
+			       NLA_F_NESTED, NULL, 0);
+		msg_u32(&m, nest, IFLA_META_PROG_DIR, META_PROG_DIR_PRIMARY);
+		if (i)
+			msg_u32(&m, nest, IFLA_META_PROG_ID, good[k].id);
+		else
+			msg_u32(&m, nest, IFLA_META_PROG_FD, good[k].fd);
+		seq = ++seq_no;
+		nlh = msg_build(&m, txbuf, seq, offs, &noffs);
+		err = nl_talk(l->ns, txbuf, nlh->nlmsg_len, seq, ext);
+		if (err)
+			die("--break rev: %s of program %u on ns%d %s: %s", i ? "detach" : "attach",
+			    good[k].id, l->ns, l->name, ext);
+	}
+	printf("nl_fuzz: --break rev: attached and detached program %u on ns%d %s behind the model\n",
+	       good[k].id, l->ns, l->name);
+	broke = true;
+}
+
 static void break_after_request(void)
 {
 	int fd;
 
 	if (breaking("foreign")) {
 		break_foreign();
+	} else if (breaking("rev")) {
+		break_rev();
 	} else if (breaking("prog")) {
 		broken_prog.fd = prog_load(BPF_PROG_TYPE_SCHED_CLS, &broken_prog.id);
 		printf("nl_fuzz: --break prog: loaded program %u, accounted nowhere\n",
@@ -4352,7 +4464,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	static const char *const breaks[] = { "foreign", "pointback", "prog", "kmsg", "ip" };
+	static const char *const breaks[] = { "foreign", "pointback", "prog", "kmsg", "ip", "rev" };
 	static struct fz_req req;
 	bool seeded = false, ok;
 	double secs;

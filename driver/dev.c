@@ -100,6 +100,31 @@ static int meta_set_mac_address(struct net_device *dev, void *addr)
 	return eth_mac_addr(dev, addr);
 }
 
+/*
+ * An upper device (a bridge, a tunnel) asks for room in what this end
+ * receives, or gives it back with -1. What an end receives is built by the
+ * other end's sender, so both ends get the largest of the two requests and
+ * the room asked at creation. Bounded like creation: an upper in the pod's
+ * namespace must not make every host packet a large allocation.
+ */
+static void meta_set_rx_headroom(struct net_device *dev, int headroom)
+{
+	struct meta_priv *priv = meta_priv(dev);
+	struct net_device *peer;
+	int room;
+
+	rcu_read_lock();
+	peer = rcu_dereference(priv->peer);
+	WRITE_ONCE(priv->rx_headroom, min(headroom, META_ROOM_MAX));
+	room = max_t(int, priv->headroom, READ_ONCE(priv->rx_headroom));
+	if (peer) {
+		room = max(room, READ_ONCE(meta_priv(peer)->rx_headroom));
+		WRITE_ONCE(peer->needed_headroom, room);
+	}
+	WRITE_ONCE(dev->needed_headroom, room);
+	rcu_read_unlock();
+}
+
 static void meta_set_rx_mode(struct net_device *dev)
 {
 	/* Nothing to filter: we receive whatever the peer transmits. */
@@ -114,6 +139,7 @@ static const struct net_device_ops meta_netdev_ops = {
 	.ndo_get_stats64	= meta_get_stats64,
 	.ndo_set_rx_mode	= meta_set_rx_mode,
 	.ndo_set_mac_address	= meta_set_mac_address,
+	.ndo_set_rx_headroom	= meta_set_rx_headroom,
 	.ndo_get_iflink		= meta_get_iflink,
 	.ndo_get_peer_dev	= meta_get_peer_dev,
 	.ndo_features_check	= passthru_features_check,
@@ -237,8 +263,9 @@ void meta_setup(struct net_device *dev)
 	dev->max_mtu = ETH_MAX_MTU;
 	dev->flags |= IFF_NOARP;
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
+	/* Our needed_headroom follows the uppers': not one to forward. */
 	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE | IFF_NO_QUEUE |
-			   IFF_DISABLE_NETPOLL;
+			   IFF_DISABLE_NETPOLL | IFF_PHONY_HEADROOM;
 
 	dev->netdev_ops = &meta_netdev_ops;
 	dev->ethtool_ops = &meta_ethtool_ops;

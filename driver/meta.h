@@ -67,6 +67,8 @@ struct meta_priv {
 	u64				revision;	/* of progs, RTNL */
 	enum meta_mode			mode;
 	bool				primary;
+	u16				headroom;	/* asked at creation */
+	int				rx_headroom;	/* asked by an upper, or -1 */
 };
 
 static inline struct meta_priv *meta_priv(const struct net_device *dev)

@@ -224,6 +224,8 @@ static void meta_init_end(struct net_device *dev,
 	priv->policy = primary ? cfg->policy : cfg->peer_policy;
 	priv->scrub = primary ? cfg->scrub : cfg->peer_scrub;
 	priv->revision = 1;
+	priv->headroom = cfg->headroom;
+	priv->rx_headroom = -1;
 
 	dev->needed_headroom = cfg->headroom;
 	dev->needed_tailroom = cfg->tailroom;

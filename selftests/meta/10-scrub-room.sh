@@ -6,7 +6,9 @@
 # (scrub: what the host sends, peer scrub: what the pod sends), as seen by
 # a tc ingress program on the receiving end; pairs with the two settings
 # different each way show a swap. Head/tailroom given at creation are
-# applied to both devices.
+# applied to both devices; headroom an upper device (a bridge with a tunnel
+# port) asks for at runtime reaches both ends, never below the creation
+# value, never above META_ROOM_MAX, and goes when the upper lets go.
 #
 #   h0 <== meta (scrub default, peer scrub default) ==> p0 (pod0)
 #   h1 <== meta (scrub none, peer scrub none)       ==> p1 (pod1)
@@ -59,3 +61,79 @@ check_eq "tailroom applied to both ends" "64 64" \
 check_eq "no headroom asked, none applied" 0 "$(link_attr "" h0 headroom)"
 check_ok "traffic flows with head/tailroom reserved" \
 	in_ns "$pod1" ping -c 2 -W 2 -s 1400 10.61.0.1
+
+# --- headroom asked by an upper device (ndo_set_rx_headroom)
+# A bridge asks its ports for the largest room any port needs: a tunnel
+# port (vxlan) needs its encapsulation's, a meta end (IFF_PHONY_HEADROOM)
+# never passes its own on. All in one namespace, l2 pairs (a bridge takes
+# Ethernet ports only): r0/r1 with room 0, r2/r3 with 400.
+setup_ns brns
+rooms() { # the headroom of each end named, space-separated
+	local d out=()
+	for d in "$@"; do out+=("$(link_attr "$brns" "$d" headroom)"); done
+	echo "${out[*]}"
+}
+ip -n "$brns" link add r0 type meta mode l2 peer name r1
+ip -n "$brns" link add r2 type meta mode l2 headroom 400 peer name r3
+if ! ip -n "$brns" link add br0 type bridge 2>/dev/null ||
+   ! ip -n "$brns" link add vx0 type vxlan id 42 dstport 4789 2>/dev/null; then
+	skip "headroom asked by an upper device" "no bridge or vxlan in this kernel"
+else
+	ip -n "$brns" link set r0 master br0
+	check_eq "a bridge without tunnel ports asks for no room" "0 0" "$(rooms r0 r1)"
+	ip -n "$brns" link set vx0 master br0
+	read -r v0 v1 <<<"$(rooms r0 r1)"
+	d="a tunnel port's room reaches both ends of a bridged pair"
+	if [[ $v0 =~ ^[0-9]+$ ]] && [ "$v0" -gt 0 ] && [ "$v0" = "$v1" ]; then
+		pass "$d"
+	else
+		fail "$d" "expected: r0 and r1 equal, above 0" "seen:     r0 '$v0', r1 '$v1'"
+	fi
+	ip -n "$brns" link set r2 master br0
+	check_eq "a larger creation room is kept; a meta end does not pass its own on" \
+		"400 400 $v0 $v0" "$(rooms r2 r3 r0 r1)"
+	ip -n "$brns" link set r0 nomaster
+	check_eq "leaving the bridge gives the room back" "0 0" "$(rooms r0 r1)"
+	ip -n "$brns" link set r2 nomaster
+	check_eq "leaving the bridge keeps the creation room" "400 400" "$(rooms r2 r3)"
+
+	# The pod's side: its end in a bridge of the pod's own.
+	ip -n "$brns" link add br1 type bridge
+	ip -n "$brns" link add vx1 type vxlan id 43 dstport 4790
+	ip -n "$brns" link set vx1 master br1
+	ip -n "$brns" link set r1 master br1
+	check_eq "room asked on the peer's side reaches the primary too" \
+		"$v0 $v0" "$(rooms r0 r1)"
+	ip -n "$brns" link set r1 nomaster
+	check_eq "and goes when the peer leaves its bridge" "0 0" "$(rooms r0 r1)"
+fi
+
+# Bounded like creation. A vxlan over a lower device asks for the lower's
+# room plus its own headers where the kernel counts the lower's room: a
+# bridge with such a port asks more than 512 of its ports when the lower
+# has 512. asked N LOWER_ROOM: the room both ends of a fresh pair get in
+# such a bridge (devices numbered N).
+asked() {
+	local n=$1
+	ip -n "$brns" link add "l$n" type meta mode l2 headroom "$2" peer name "m$n"
+	ip -n "$brns" link add "vxl$n" type vxlan id "$((100 + n))" dstport "$((5000 + n))" dev "l$n"
+	ip -n "$brns" link add "bl$n" type bridge
+	ip -n "$brns" link set "vxl$n" master "bl$n"
+	ip -n "$brns" link add "u$n" type meta mode l2 peer name "w$n"
+	ip -n "$brns" link set "u$n" master "bl$n"
+	echo "$(link_attr "$brns" "u$n" headroom) $(link_attr "$brns" "w$n" headroom)"
+}
+if [ -z "${v0:-}" ]; then
+	skip "an upper's request is bounded" "no bridge or vxlan in this kernel"
+else
+	read -r a100 _ <<<"$(asked 1 100)"
+	if [ "$a100" -le 100 ]; then
+		skip "an upper's request is bounded" \
+			"vxlan here asks for its headers only ($a100 over a lower with 100)"
+	else
+		check_eq "an upper's request above 512 ($((a100 + 412))) is cut to 512 on both ends" \
+			"512 512" "$(asked 2 512)"
+	fi
+fi
+check_ok "the kernel is healthy after the headroom changes" \
+	in_ns "$pod1" ping -c 1 -W 2 10.61.0.1

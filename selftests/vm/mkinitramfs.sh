@@ -42,9 +42,10 @@ meta_ko=${meta_ko:-$META_BUILD/$kver/meta.ko}
 # Modules the selftests may use. Required ones must exist (as module or
 # built in); the others are shipped when this kernel has them as modules
 # (netkit is built into 6.12 and absent from 6.1). Their dependencies come
-# along through modules.dep.
+# along through modules.dep. bridge, vxlan and ip_gre: uppers that ask a
+# meta end for headroom (10-scrub-room).
 required_modules="veth dummy"
-optional_modules="netkit sch_ingress cls_bpf act_bpf ifb ${META_VM_EXTRA_MODULES:-}"
+optional_modules="netkit sch_ingress cls_bpf act_bpf ifb bridge vxlan ip_gre ${META_VM_EXTRA_MODULES:-}"
 
 # Names busybox must never provide, even when no real binary is shipped:
 # its applets behave differently (busybox ip has no netns or netkit, its

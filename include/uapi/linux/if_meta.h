@@ -99,9 +99,11 @@ enum {
 #define IFLA_META_PROG_MAX	(__IFLA_META_PROG_MAX - 1)
 
 /*
- * Largest IFLA_META_HEADROOM / IFLA_META_TAILROOM: room for any stack of
- * encapsulations (IPv6 + UDP + Geneve with full options is ~330 bytes), small
- * enough that a pod's packets never cost a large reallocation each.
+ * Largest IFLA_META_HEADROOM / IFLA_META_TAILROOM, and largest headroom an
+ * upper device (a bridge or tunnel above an end) may ask for at runtime:
+ * room for any stack of encapsulations (IPv6 + UDP + Geneve with full
+ * options is ~330 bytes), small enough that a pod's packets never cost a
+ * large reallocation each.
  */
 #define META_ROOM_MAX		512
 
@@ -115,7 +117,7 @@ enum {
 	IFLA_META_PEER_POLICY,	/* u32 enum meta_policy of the peer's xmit */
 	IFLA_META_SCRUB,	/* u32 enum meta_scrub of the primary's xmit, create only */
 	IFLA_META_PEER_SCRUB,	/* u32 enum meta_scrub of the peer's xmit, create only */
-	IFLA_META_HEADROOM,	/* u16 needed_headroom of both ends, create only, <= ROOM_MAX */
+	IFLA_META_HEADROOM,	/* u16, create only, <= ROOM_MAX; dumps: applied room */
 	IFLA_META_TAILROOM,	/* u16 needed_tailroom of both ends, create only, <= ROOM_MAX */
 	IFLA_META_PROG_ATTACH,	/* nested (NLA_F_NESTED): FD, DIR [, FLAGS, RELATIVE_ID] */
 	IFLA_META_PROG_DETACH,	/* nested (NLA_F_NESTED): DIR and ID, or FLAGS=META_PROG_F_ALL */

@@ -135,7 +135,10 @@ for k in $kernels; do
 	META_VM_TIMEOUT=$vm_timeout \
 		"$META_VM_DIR/run.sh" --kernels "$k" --entry /usr/bin/cni_guest.sh > "$log" 2>&1 || true
 	kver=$(sed -n 's/^# kernel \([^ ,]*\)$/\1/p' "$log" | tail -n 1)
-	res=$META_BUILD/vm/$kver/results.clean
+	# The harness keeps each VM's logs in a job directory under the
+	# kernel's (suite-1-of-1 for the one VM of an --entry run).
+	res=$META_BUILD/vm/$kver/suite-1-of-1/results.clean
+	[ -s "$res" ] || res=$META_BUILD/vm/$kver/results.clean
 	if [ -z "$kver" ] || [ ! -s "$res" ] || ! grep -q '^# BENCH cni,' "$res"; then
 		echo "# cni bench: $k: no results (see $log)"
 		tail -n 20 "$log" | sed 's/^/#   /'

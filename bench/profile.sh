@@ -126,7 +126,10 @@ EOW
 	META_VM_TIMEOUT=$((400 + nscen * (t + 10) * (6 + 12 * perf))) \
 		"$META_VM_DIR/run.sh" --kernels "$k" --entry /usr/bin/profile_guest.sh > "$log" 2>&1 || true
 	kver=$(sed -n 's/^# kernel \([^ ,]*\)$/\1/p' "$log" | tail -n 1)
-	res=$META_BUILD/vm/$kver/results.log
+	# The harness keeps each VM's logs in a job directory under the
+	# kernel's (suite-1-of-1 for the one VM of an --entry run).
+	res=$META_BUILD/vm/$kver/suite-1-of-1/results.log
+	[ -s "$res" ] || res=$META_BUILD/vm/$kver/results.log
 	if [ -z "$kver" ] || [ ! -s "$res" ]; then
 		tail -n 20 "$log"
 		die "no results (see $log)"

@@ -73,7 +73,7 @@ drop:
 }
 
 /* Hand an IP packet, with its route set when @nh is NULL, to a neighbour. */
-static bool meta_neigh_output(struct sk_buff *skb, struct net_device *tgt,
+static __always_inline bool meta_neigh_output(struct sk_buff *skb, struct net_device *tgt,
 			      const struct bpf_nh_params *nh, bool v6)
 {
 	struct neighbour *neigh;
@@ -83,7 +83,9 @@ static bool meta_neigh_output(struct sk_buff *skb, struct net_device *tgt,
 		goto drop;
 	skb->dev = tgt;
 	meta_clear_tstamp(skb);
-	if (tgt->header_ops && skb_cow_head(skb, LL_RESERVED_SPACE(tgt)))
+	/* As ip_finish_output2(): room for the link header, if it has one. */
+	if (unlikely(skb_headroom(skb) < LL_RESERVED_SPACE(tgt) && tgt->header_ops &&
+		     skb_cow_head(skb, LL_RESERVED_SPACE(tgt))))
 		goto drop;
 
 	if (v6) {
@@ -122,71 +124,78 @@ drop:
 	return false;
 }
 
-static bool meta_redirect_neigh_v4(struct sk_buff *skb, struct net_device *tgt,
-				   const struct bpf_nh_params *nh)
+/*
+ * Route lookups for bpf_redirect_neigh() without a next hop, out of line:
+ * their flow keys would otherwise cost every redirect, next hop or not, a
+ * larger stack frame to set up and (with CONFIG_INIT_STACK_ALL_ZERO) clear.
+ */
+static noinline bool meta_route_v4(struct sk_buff *skb, struct net_device *tgt)
 {
-	const struct iphdr *iph;
+	const struct iphdr *iph = ip_hdr(skb);
 	struct flowi4 fl4 = {};
 	struct rtable *rt;
 
-	if (!pskb_may_pull(skb, sizeof(*iph)))
-		goto drop;
-	if (!nh) {
-		iph = ip_hdr(skb);
-		fl4.flowi4_flags = FLOWI_FLAG_ANYSRC;
-		fl4.flowi4_mark = skb->mark;
-		fl4.flowi4_oif = tgt->ifindex;
-		fl4.flowi4_proto = iph->protocol;
-		fl4.daddr = iph->daddr;
-		fl4.saddr = iph->saddr;
-		meta_flowi4_set_tos(&fl4, iph->tos);
-		rt = ip_route_output_flow(dev_net(tgt), &fl4, NULL);
-		if (IS_ERR(rt))
-			goto drop;
-		if (rt->rt_type != RTN_UNICAST && rt->rt_type != RTN_LOCAL) {
-			ip_rt_put(rt);
-			goto drop;
-		}
-		skb_dst_drop(skb);
-		skb_dst_set(skb, &rt->dst);
+	fl4.flowi4_flags = FLOWI_FLAG_ANYSRC;
+	fl4.flowi4_mark = skb->mark;
+	fl4.flowi4_oif = tgt->ifindex;
+	fl4.flowi4_proto = iph->protocol;
+	fl4.daddr = iph->daddr;
+	fl4.saddr = iph->saddr;
+	meta_flowi4_set_tos(&fl4, iph->tos);
+	rt = ip_route_output_flow(dev_net(tgt), &fl4, NULL);
+	if (IS_ERR(rt))
+		return false;
+	if (rt->rt_type != RTN_UNICAST && rt->rt_type != RTN_LOCAL) {
+		ip_rt_put(rt);
+		return false;
+	}
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &rt->dst);
+	return true;
+}
+
+static noinline bool meta_route_v6(struct sk_buff *skb, struct net_device *tgt)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct flowi6 fl6 = {};
+	struct dst_entry *dst;
+
+	fl6.flowi6_flags = FLOWI_FLAG_ANYSRC;
+	fl6.flowi6_mark = skb->mark;
+	fl6.flowlabel = ip6_flowinfo(ip6h);
+	fl6.flowi6_oif = tgt->ifindex;
+	fl6.flowi6_proto = ip6h->nexthdr;
+	fl6.daddr = ip6h->daddr;
+	fl6.saddr = ip6h->saddr;
+	dst = ip6_dst_lookup_flow(dev_net(tgt), NULL, &fl6, NULL);
+	if (IS_ERR(dst))
+		return false;
+	skb_dst_drop(skb);
+	skb_dst_set(skb, dst);
+	return true;
+}
+
+static bool meta_redirect_neigh_v4(struct sk_buff *skb, struct net_device *tgt,
+				   const struct bpf_nh_params *nh)
+{
+	if (!pskb_may_pull(skb, sizeof(struct iphdr)) ||
+	    (!nh && !meta_route_v4(skb, tgt))) {
+		kfree_skb(skb);
+		return false;
 	}
 	return meta_neigh_output(skb, tgt, nh, false);
-drop:
-	kfree_skb(skb);
-	return false;
 }
 
 static bool meta_redirect_neigh_v6(struct sk_buff *skb, struct net_device *tgt,
 				   const struct bpf_nh_params *nh)
 {
-	const struct ipv6hdr *ip6h;
-	struct flowi6 fl6 = {};
-	struct dst_entry *dst;
-
 	/* With ipv6.disable=1 the neighbour tables do not exist. */
-	if (!ipv6_mod_enabled() || !pskb_may_pull(skb, sizeof(*ip6h)))
-		goto drop;
-	if (nh && nh->nh_family != AF_INET6)
-		goto drop;
-	if (!nh) {
-		ip6h = ipv6_hdr(skb);
-		fl6.flowi6_flags = FLOWI_FLAG_ANYSRC;
-		fl6.flowi6_mark = skb->mark;
-		fl6.flowlabel = ip6_flowinfo(ip6h);
-		fl6.flowi6_oif = tgt->ifindex;
-		fl6.flowi6_proto = ip6h->nexthdr;
-		fl6.daddr = ip6h->daddr;
-		fl6.saddr = ip6h->saddr;
-		dst = ip6_dst_lookup_flow(dev_net(tgt), NULL, &fl6, NULL);
-		if (IS_ERR(dst))
-			goto drop;
-		skb_dst_drop(skb);
-		skb_dst_set(skb, dst);
+	if (!ipv6_mod_enabled() || !pskb_may_pull(skb, sizeof(struct ipv6hdr)) ||
+	    (nh && nh->nh_family != AF_INET6) || (!nh && !meta_route_v6(skb, tgt))) {
+		kfree_skb(skb);
+		return false;
 	}
 	return meta_neigh_output(skb, tgt, nh, true);
-drop:
-	kfree_skb(skb);
-	return false;
 }
 
 /* bpf_redirect_neigh(ifindex, [nh]): route (unless nh given), resolve, send. */
@@ -194,9 +203,10 @@ static bool meta_redirect_neigh(struct sk_buff *skb, struct net_device *tgt,
 				const struct bpf_nh_params *nh)
 {
 	if (unlikely(skb->mac_header >= skb->network_header ||
+		     !pskb_may_pull(skb, ETH_HLEN) ||
 		     is_multicast_ether_addr(eth_hdr(skb)->h_dest)))
 		goto drop;
-	skb_pull(skb, ETH_HLEN);
+	__skb_pull(skb, ETH_HLEN);
 	skb_unset_mac_header(skb);
 	skb_reset_network_header(skb);
 

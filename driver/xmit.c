@@ -70,24 +70,36 @@ static void meta_set_pkt_type(struct sk_buff *skb, const struct net_device *to)
 		skb->pkt_type = PACKET_OTHERHOST;
 }
 
+/* An outer program's pending redirect request. */
+struct meta_ri_saved {
+	u64			index;
+	u32			flags;
+	struct bpf_nh_params	nh;
+};
+
 /*
  * Run @arr in order until one returns something other than META_NEXT. A
- * redirect request is copied out of the kernel's redirect state, which is
- * saved and restored around the run: an outer tc program on this CPU (one
- * that sent us this packet with bpf_clone_redirect(), say) may have a
- * request of its own pending there.
+ * redirect request is copied out of the kernel's redirect state. Unless
+ * that state is @fresh (installed by this xmit), it is saved and restored
+ * around the run: an outer tc program on this CPU (one that sent us this
+ * packet with bpf_clone_redirect(), say) may have a request pending there.
  */
 static int meta_run_progs(const struct meta_prog_array *arr,
-			  struct sk_buff *skb, struct meta_redirect_req *req)
+			  struct sk_buff *skb, struct meta_redirect_req *req,
+			  bool fresh)
 {
 	struct bpf_redirect_info *ri = meta_redirect_info();
-	u64 saved_index = ri->tgt_index;
-	u32 saved_flags = ri->flags;
-	struct bpf_nh_params saved_nh = ri->nh;
+	struct meta_ri_saved saved meta_noinit;
 	int i, ret = META_NEXT;
 
-	ri->flags = 0;
-	ri->tgt_index = 0;
+	if (!fresh) {
+		saved.index = ri->tgt_index;
+		saved.flags = ri->flags;
+		if (saved.flags & META_RI_NEXTHOP)
+			saved.nh = ri->nh;
+		ri->flags = 0;
+		ri->tgt_index = 0;
+	}
 	for (i = 0; i < arr->count; i++) {
 		bpf_compute_data_pointers(skb);
 		ret = bpf_prog_run(arr->progs[i], skb);
@@ -100,9 +112,12 @@ static int meta_run_progs(const struct meta_prog_array *arr,
 		if (req->flags & META_RI_NEXTHOP)
 			req->nh = ri->nh;
 	}
-	ri->flags = saved_flags;
-	ri->tgt_index = saved_index;
-	ri->nh = saved_nh;
+	if (!fresh) {
+		ri->flags = saved.flags;
+		ri->tgt_index = saved.index;
+		if (saved.flags & META_RI_NEXTHOP)
+			ri->nh = saved.nh;
+	}
 	return ret;
 }
 
@@ -129,10 +144,10 @@ static void meta_forward(struct sk_buff *skb, struct net_device *dev,
 netdev_tx_t meta_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct meta_priv *priv = meta_priv(dev);
+	struct meta_redirect_req req meta_noinit;
+	struct meta_bpf_ctx bpf_ctx meta_noinit;
 	const struct meta_prog_array *arr;
-	struct meta_redirect_req req;
 	unsigned int len = skb->len;
-	struct meta_bpf_ctx bpf_ctx;
 	struct net_device *peer;
 	int verdict;
 
@@ -165,7 +180,8 @@ netdev_tx_t meta_xmit(struct sk_buff *skb, struct net_device *dev)
 		meta_set_pkt_type(skb, peer);
 		skb->dev = peer;
 		meta_set_egress(skb);
-		verdict = meta_run_progs(arr, skb, &req);
+		verdict = meta_run_progs(arr, skb, &req,
+					 meta_bpf_ctx_fresh(&bpf_ctx));
 	}
 
 	switch (verdict) {

@@ -239,6 +239,16 @@ static inline void meta_clear_tstamp(struct sk_buff *skb)
 }
 
 /*
+ * A stack variable the datapath fills before any use: spare it the zeroing
+ * that CONFIG_INIT_STACK_ALL_ZERO (gcc 12+) adds on every call.
+ */
+#if __has_attribute(__uninitialized__)
+#define meta_noinit	__attribute__((__uninitialized__))
+#else
+#define meta_noinit
+#endif
+
+/*
  * Where bpf_redirect*() leave their request. Since 6.11 it lives in the
  * task's bpf_net_context, which whoever runs a program must install (the
  * helpers refuse to redirect without one) and must remove on every path. An
@@ -260,6 +270,12 @@ static inline void meta_bpf_ctx_exit(struct meta_bpf_ctx *ctx)
 	bpf_net_ctx_clear(ctx->installed);
 }
 
+/* Ours, just installed: no outer program's request can be pending in it. */
+static inline bool meta_bpf_ctx_fresh(const struct meta_bpf_ctx *ctx)
+{
+	return ctx->installed;
+}
+
 static inline struct bpf_redirect_info *meta_redirect_info(void)
 {
 	return bpf_net_ctx_get_ri();
@@ -275,6 +291,12 @@ static inline void meta_bpf_ctx_enter(struct meta_bpf_ctx *ctx)
 
 static inline void meta_bpf_ctx_exit(struct meta_bpf_ctx *ctx)
 {
+}
+
+/* One per-CPU state for every program this CPU runs. */
+static inline bool meta_bpf_ctx_fresh(const struct meta_bpf_ctx *ctx)
+{
+	return false;
 }
 
 /* Stable while BH stays disabled, as it does in ndo_start_xmit. */

@@ -167,7 +167,10 @@ report_kernel()
 	grep -h -e '^# [^ ]*: VM ran ' -e '^# bench: [^ ]*: host CPU ' "$log" |
 		sed 's/^# \(bench: \)\{0,1\}[^ ]*: /# bench: '"$k"': /' || true
 	kver=$(sed -n 's/^# kernel \([^ ,]*\)$/\1/p' "$log" | tail -n 1)
-	res=$META_BUILD/vm/$kver/results.clean
+	# The harness keeps each VM's logs in a job directory under the
+	# kernel's (suite-1-of-1 for the one suite VM of --entry runs).
+	res=$META_BUILD/vm/$kver/suite-1-of-1/results.clean
+	[ -s "$res" ] || res=$META_BUILD/vm/$kver/results.clean
 	if [ -z "$kver" ] || [ ! -s "$res" ]; then
 		echo "# bench: $k: no results (see $log)"
 		tail -n 20 "$log" | sed 's/^/#   /'

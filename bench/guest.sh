@@ -15,7 +15,16 @@
 # bench.sweeptime=S (default 1), bench.sweepruns=N (default 1),
 # bench.scenarios=a,b,... (default all), bench.sweepscenarios=a,b,...
 # (the scenarios that also get the sweep, default SWEEP_DEFAULT below),
-# bench.debug=1 (guest and host time of every netperf run).
+# bench.debug=1 (guest and host time of every netperf run),
+# bench.big=0 (no BIG TCP rows; default 1).
+#
+# BIG TCP: the scenarios of BIG_SCEN also run TCP_STREAM with 256 KiB
+# sends after their other tests, without (metric TCP_STREAM_NOBIG) and
+# with (TCP_STREAM_BIG) gso_ipv4_max_size and gro_ipv4_max_size at
+# BIG_SIZE on every device of the path, where the kernel has IPv4 BIG TCP
+# (6.3+; the topology is IPv4 only); elsewhere a "# NA-BIG SCENARIO: why"
+# line. A TAP line says whether packets over 64 KiB crossed the wire (its
+# average transmitted packet).
 #
 # Under icount the guest's clocks count instructions; the CMOS RTC still
 # follows the host's clock, so each scenario also reports the host (wall)
@@ -32,6 +41,11 @@ SCEN=
 SWEEP_DEFAULT="host-to-host veth veth-bpf netkit-bpf meta-bpf same-meta-shortcut"
 SWEEPSCEN=
 BENCH_DEBUG=
+BIG=1
+BIG_SCEN="veth meta-bpf netkit-bpf"
+BIG_SIZE=196608
+BIG_SEND=262144
+LINKATTR=/meta/selftests/meta/linkattr
 # shellcheck disable=SC2013 # the command line is one line of words
 for arg in $(cat /proc/cmdline); do
 	case $arg in
@@ -43,6 +57,7 @@ for arg in $(cat /proc/cmdline); do
 	bench.scenarios=*) SCEN=${arg#*=} ;;
 	bench.sweepscenarios=*) SWEEPSCEN=${arg#*=} ;;
 	bench.debug=*) BENCH_DEBUG=${arg#*=} ;;
+	bench.big=*) BIG=${arg#*=} ;;
 	esac
 done
 SIZES="1 4 16 64 256 1024 4096 16384"
@@ -98,6 +113,61 @@ evidence() {
 	done
 }
 
+# big_why: why this kernel cannot run the BIG TCP rows ("" if it can).
+big_why() {
+	local maj min
+	IFS=. read -r maj min _ <<<"$(uname -r)"
+	min=${min%%[!0-9]*}
+	if [ "$maj" -lt 5 ] || { [ "$maj" -eq 5 ] && [ "$min" -lt 19 ]; }; then
+		echo "kernel $(uname -r) has no BIG TCP (IPv6 5.19+, IPv4 6.3+)"
+	elif [ "$maj" -lt 6 ] || { [ "$maj" -eq 6 ] && [ "$min" -lt 3 ]; }; then
+		echo "kernel $(uname -r) has no IPv4 BIG TCP (6.3+) and the topology is IPv4 only"
+	elif [ ! -x "$LINKATTR" ]; then
+		echo "no $LINKATTR to set gso_ipv4_max_size"
+	fi
+}
+
+# big_runs SCENARIO: TCP_STREAM with BIG_SEND-byte sends, first as set up
+# (metric TCP_STREAM_NOBIG: GSO at most 64 KiB), then with IPv4 BIG TCP on
+# every device of the path (TCP_STREAM_BIG). The main rows' 16 KiB sends
+# would not show it: with nothing queued below TCP (veth, netkit and meta
+# free what they pass on at once) each send leaves as one packet, so the
+# GSO limit never binds. The wire's average transmitted packet tells
+# whether packets over 64 KiB crossed it.
+big_runs() {
+	local s=$1 why d r b p avg failed=0
+	why=$(big_why)
+	if [ -n "$why" ]; then
+		note "NA-BIG $s: $why"
+		return 0
+	fi
+	b=$(devstat nodeA wa tx_bytes) p=$(devstat nodeA wa tx_packets)
+	for r in $(seq 1 "$RUNS"); do
+		np "$s" TCP_STREAM_NOBIG "$BIG_SEND" "$r" "$T" -t TCP_STREAM -- -m "$BIG_SEND" -o THROUGHPUT || failed=1
+	done
+	avg=$(( ($(devstat nodeA wa tx_bytes) - b) / ($(devstat nodeA wa tx_packets) - p + 1) ))
+	note "$s: without BIG TCP, $BIG_SEND B sends: the wire's average packet $avg B"
+	for d in podA:pA nodeA:hA nodeA:wa nodeB:wb nodeB:hB podB:pB; do
+		x "${d%:*}" "$LINKATTR" set "${d#*:}" gso_ipv4_max_size "$BIG_SIZE" \
+			gro_ipv4_max_size "$BIG_SIZE" >/dev/null ||
+			{ notok "$s: BIG TCP sizes on ${d#*:}"; return 1; }
+	done
+	b=$(devstat nodeA wa tx_bytes) p=$(devstat nodeA wa tx_packets)
+	for r in $(seq 1 "$RUNS"); do
+		np "$s" TCP_STREAM_BIG "$BIG_SEND" "$r" "$T" -t TCP_STREAM -- -m "$BIG_SEND" -o THROUGHPUT || failed=1
+	done
+	# What the client sent crossed the wire as wa's transmit: data, and
+	# the odd packet of netperf's control connection.
+	avg=$(( ($(devstat nodeA wa tx_bytes) - b) / ($(devstat nodeA wa tx_packets) - p + 1) ))
+	note "$s: with BIG TCP, $BIG_SEND B sends: the wire's average packet $avg B"
+	if [ "$avg" -gt 65535 ]; then
+		ok "$s: BIG TCP: packets over 64 KiB on the wire (average $avg B)"
+	else
+		notok "$s: BIG TCP: packets over 64 KiB on the wire: average $avg B"
+	fi
+	return "$failed"
+}
+
 measure() {
 	local s=$1 r sz failed=0
 	teardown
@@ -127,6 +197,7 @@ measure() {
 			done
 		done
 	fi
+	[ "$BIG" != 1 ] || [[ " $BIG_SCEN " != *" $s "* ]] || big_runs "$s" || failed=1
 	evidence "$s"
 	if [ "$failed" = 0 ]; then ok "$s"; else notok "$s: every netperf run gave a figure"; fi
 	# The counters behind the figures must show the scenario's path.

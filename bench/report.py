@@ -31,6 +31,13 @@ DESC = {
     "same-meta": "same node: meta",
     "same-meta-shortcut": "same node: meta + peer shortcut",
 }
+# TCP_STREAM with 256 KiB sends, without and with IPv4 BIG TCP (guest.sh's
+# BIG_SCEN, kernels 6.3+).
+NOBIG = ("TCP_STREAM_NOBIG", "262144")
+BIG = ("TCP_STREAM_BIG", "262144")
+BIG_TITLE = ("TCP_STREAM with BIG TCP (Mbit/s, 256 KiB sends, 1 flow; "
+             "gso/gro_ipv4_max_size 196608 on every device of the path, "
+             "against the same without: GSO at most 64 KiB)")
 MAIN = [("TCP_RR", "1", "TCP_RR (trans/s, 1 B)"),
         ("TCP_CRR", "1", "TCP_CRR (conn/s, 1 B)"),
         ("TCP_STREAM", "16384", "TCP_STREAM (Mbit/s, 16 KiB sends, 1 flow)")]
@@ -127,6 +134,23 @@ def summary(results, path):
                              f"{fmt(v)} ({v / h:.3f})" if h else fmt(v))
             out.append(f"| {s} | " + " | ".join(cells) + " |")
         out.append("")
+    big = [sc for sc in ORDER if any(mean_of(datas[k], sc, *BIG) is not None
+                                     for k in kernels)]
+    if big:
+        out.append(f"### {BIG_TITLE}\n")
+        out.append("In brackets: × the same scenario's 256 KiB TCP_STREAM without "
+                   "BIG TCP (same boot).\n")
+        out.append("| scenario | " + " | ".join(kernels) + " |")
+        out.append("|---|" + "---:|" * len(kernels))
+        for sc in big:
+            cells = []
+            for k in kernels:
+                v = mean_of(datas[k], sc, *BIG)
+                n = mean_of(datas[k], sc, *NOBIG)
+                cells.append("n/a" if v is None else
+                             f"{fmt(v)} ({v / n:.3f})" if n else fmt(v))
+            out.append(f"| {sc} | " + " | ".join(cells) + " |")
+        out.append("")
     out.append("### Targets of issue 4\n")
     out.append("| target | " + " | ".join(kernels) + " |")
     out.append("|---|" + "---|" * len(kernels))
@@ -202,10 +226,13 @@ def main():
     runs = sorted({r for d in data.values() for r in d}, key=int)
     scen = [s for s in ORDER if any(k[0] == s for k in data)]
     scen += sorted({k[0] for k in data} - set(scen))
-    na = []
+    na, big_na = [], []
     if a.notes and os.path.exists(a.notes):
         for line in open(a.notes):
-            if line.startswith("# NA "):
+            if line.startswith("# NA-BIG "):
+                sc, why = line[9:].split(":", 1)
+                big_na.append((sc.strip(), why.strip()))
+            elif line.startswith("# NA "):
                 s = line[5:].split(":")[0]
                 if s not in scen:
                     na.append((s, line[5:].split(":", 1)[1].strip()))
@@ -240,6 +267,31 @@ def main():
     if na:
         out.append("")
 
+    # BIG TCP: the same TCP_STREAM with IPv4 BIG TCP, against the one
+    # without it in the same boot.
+    big = [x for x in ORDER if (x, *BIG) in data] + \
+        [x for x in scen if x not in ORDER and (x, *BIG) in data]
+    if big or big_na:
+        out.append(f"### {BIG_TITLE}\n")
+        out.append("| scenario | " + " | ".join(f"run {r}" for r in runs) +
+                   " | mean | without BIG TCP | × without |")
+        out.append("|---|" + "---:|" * (len(runs) + 3))
+        for x in big:
+            d = data.get((x, *BIG), {})
+            mv, nv = mean(x, *BIG), mean(x, *NOBIG)
+            out.append(f"| {DESC.get(x, x)} | " +
+                       " | ".join(fmt(d.get(r)) for r in runs) +
+                       f" | {fmt(mv)} | {fmt(nv)} | {ratio(mv, nv)} |")
+        for x, why in big_na:
+            if x not in big:
+                out.append(f"| {DESC.get(x, x)} | " + " | ".join("n/a" for _ in runs) +
+                           f" | n/a | {fmt(mean(x, *NOBIG))} | n/a |")
+        out.append("")
+        for why in sorted({w for x, w in big_na if x not in big}):
+            out.append(f"- n/a: {why}")
+        if big_na:
+            out.append("")
+
     # Targets.
     out.append("### Targets\n")
     for m, z, title in MAIN:
@@ -260,6 +312,12 @@ def main():
         out.append(f"- sweep: meta / netkit ≥ 0.98 on {len(sw) - len(low)} of "
                    f"{len(sw)} points" + (": below, " + ", ".join(
                        f"{l} {r:.3f}" for r, l in low) if low else ""))
+    mx, my = mean("meta-bpf", *BIG), mean("netkit-bpf", *BIG)
+    if mx is not None and my:
+        out.append(f"- TCP_STREAM with BIG TCP: meta-bpf / netkit-bpf = {mx / my:.3f}")
+    mx, my = mean("meta-bpf", *NOBIG), mean("netkit-bpf", *NOBIG)
+    if mx is not None and my:
+        out.append(f"- TCP_STREAM, 256 KiB sends, no BIG TCP: meta-bpf / netkit-bpf = {mx / my:.3f}")
     for m, z, _ in MAIN:
         if m == "TCP_CRR":
             continue
@@ -302,7 +360,8 @@ def main():
 
     # Evidence / failures.
     if a.notes and os.path.exists(a.notes):
-        ev = [l.rstrip() for l in open(a.notes) if not l.startswith("# NA ")]
+        ev = [l.rstrip() for l in open(a.notes)
+              if not l.startswith(("# NA ", "# NA-BIG "))]
         if ev:
             out.append("<details><summary>guest notes (path evidence, failures)</summary>\n")
             out.append("```")

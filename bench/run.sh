@@ -9,7 +9,8 @@
 # meta against veth, veth + BPF host routing, netkit and host-to-host, as
 # issue 4 asks: boots each kernel under QEMU with icount (guest time counts
 # instructions, so figures repeat), runs bench/guest.sh there (netperf
-# TCP_RR, TCP_CRR, TCP_STREAM, and a message-size sweep) and writes
+# TCP_RR, TCP_CRR, TCP_STREAM, a message-size sweep, and TCP_STREAM with
+# BIG TCP on veth, netkit-bpf and meta-bpf where the kernel has it) and writes
 #   bench/results/<kernel>.csv   scenario,metric,size,run,value
 #   bench/results/<kernel>.md    table with ratios to host-to-host and veth
 #   bench/results/<kernel>-*.png charts (gnuplot)
@@ -137,7 +138,9 @@ nscen=11
 nsweep=6
 [ -z "$sweepscen" ] || nsweep=$(tr ',' '\n' <<<"$sweepscen" | grep -c .)
 [ "$nsweep" -le "$nscen" ] || nsweep=$nscen
-guest_secs=$(( 10 + nscen * (runs * 3 * (t + 1) + 5) + nsweep * sweepruns * sweep * 14 * (sweept + 1) ))
+# BIG TCP: up to 3 scenarios run TCP_STREAM 2 x runs times more.
+guest_secs=$(( 10 + nscen * (runs * 3 * (t + 1) + 5) + nsweep * sweepruns * sweep * 14 * (sweept + 1) +
+	3 * runs * 2 * (t + 1) ))
 vm_timeout=$(( 600 + guest_secs * 15 ))
 
 # bench_kernel K: one harness run (build for K, boot, guest.sh) into
@@ -167,7 +170,10 @@ report_kernel()
 	grep -h -e '^# [^ ]*: VM ran ' -e '^# bench: [^ ]*: host CPU ' "$log" |
 		sed 's/^# \(bench: \)\{0,1\}[^ ]*: /# bench: '"$k"': /' || true
 	kver=$(sed -n 's/^# kernel \([^ ,]*\)$/\1/p' "$log" | tail -n 1)
-	res=$META_BUILD/vm/$kver/results.clean
+	# The harness keeps each VM's logs in a job directory under the
+	# kernel's (suite-1-of-1 for the one suite VM of --entry runs).
+	res=$META_BUILD/vm/$kver/suite-1-of-1/results.clean
+	[ -s "$res" ] || res=$META_BUILD/vm/$kver/results.clean
 	if [ -z "$kver" ] || [ ! -s "$res" ]; then
 		echo "# bench: $k: no results (see $log)"
 		tail -n 20 "$log" | sed 's/^/#   /'
@@ -177,7 +183,7 @@ report_kernel()
 		echo "scenario,metric,size,run,value"
 		sed -n 's/^# BENCH //p' "$res"
 	} > "$out/$k.csv"
-	grep -E '^(not ok|ok .*SKIP|# NA |# .*(failed|tx [0-9]))' "$res" > "$out/$k.notes" || true
+	grep -E '^(not ok|ok .*SKIP|# NA[ -]|# .*(failed|tx [0-9]|average packet))' "$res" > "$out/$k.notes" || true
 	python3 "$BENCH_DIR/report.py" --kernel "$k" --kver "$kver" --csv "$out/$k.csv" \
 		--notes "$out/$k.notes" --md "$out/$k.md" --png-prefix "$out/$k" ||
 		{ echo "# bench: $k: report failed"; rc=1; }

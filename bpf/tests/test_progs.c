@@ -188,7 +188,7 @@ static struct prog progs[] = {
 	PROG("redirect_ingress"), PROG("redirect_peer"),
 	PROG("redirect_neigh_nonh"), PROG("host_routing"), PROG("nic_ingress"),
 	PROG("same_node"), PROG("observe"), PROG("set_mark"), PROG("count"),
-	PROG("clone_burst"), PROG("stack_flows"),
+	PROG("count_big"), PROG("clone_burst"), PROG("stack_flows"),
 };
 
 #define NPROGS ARRAY_SIZE(progs)
@@ -498,6 +498,10 @@ static void test_marks(void)
 	verdict("count", &p, NULL, NULL);
 	check(r.ret == META_NEXT && !meta_count_get(pin_dir, &n) && n == 2,
 	      "count: 2 packets, META_NEXT");
+	meta_count_reset(pin_dir);
+	verdict("count_big", &p, NULL, &r);
+	check(r.ret == META_NEXT && !meta_count_get(pin_dir, &n) && n == 0,
+	      "count_big: a small packet not counted, META_NEXT");
 
 	/* A copy (marked) passes untouched; copies are made in the VM test. */
 	ctx.mark = 0xc10e;

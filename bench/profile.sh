@@ -133,7 +133,7 @@ EOW
 		"$META_VM_DIR/run.sh" --kernels "$k" --entry /usr/bin/profile_guest.sh > "$log" 2>&1 || true
 	kver=$(sed -n 's/^# kernel \([^ ,]*\)$/\1/p' "$log" | tail -n 1)
 	# run.sh keeps each VM's logs in a job directory (suite-1-of-1).
-	res=$(ls -t "$META_BUILD/vm/$kver"/*/results.log "$META_BUILD/vm/$kver/results.log" 2>/dev/null | head -n 1)
+	res=$(ls -t "$META_BUILD/vm/$kver"/*/results.log "$META_BUILD/vm/$kver/results.log" 2>/dev/null | head -n 1 || true)
 	if [ -z "$kver" ] || [ ! -s "$res" ]; then
 		tail -n 20 "$log"
 		die "no results (see $log)"

@@ -17,11 +17,16 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <libmnl/libmnl.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 
 #include "meta_tc.h"
 
@@ -232,6 +237,74 @@ static int cls_attach(int ifindex, bool egress, int prog_fd)
 	return 0;
 }
 
+static int count_filter(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type == RTM_NEWTFILTER)
+		(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+/* The filters under PARENT of IFINDEX's clsact qdisc, or -errno. */
+static int clsact_filters(int ifindex, __u32 parent)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned int seq = time(NULL), portid;
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct tcmsg *t;
+	int n = 0, ret;
+
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETTFILTER;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
+	t->tcm_family = AF_UNSPEC;
+	t->tcm_ifindex = ifindex;
+	t->tcm_parent = parent;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	while ((ret = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		ret = mnl_cb_run(buf, ret, seq, portid, count_filter, &n);
+		if (ret <= MNL_CB_STOP)
+			break;
+	}
+	ret = ret < 0 ? -errno : n;
+out:
+	mnl_socket_close(nl);
+	return ret;
+}
+
+/*
+ * Once our filter has moved to tcx: a clsact qdisc left without any
+ * filter goes too (it would keep the tc hooks' static keys on, and cost
+ * every packet in and out). One with others' filters stays.
+ */
+static void clsact_drop_if_empty(int ifindex)
+{
+	struct bpf_tc_hook hook;
+	libbpf_print_fn_t print;
+
+	if (clsact_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)) ||
+	    clsact_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS)))
+		return;
+	cls_hook(ifindex, false, &hook);
+	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	print = libbpf_set_print(NULL);
+	bpf_tc_hook_destroy(&hook);
+	libbpf_set_print(print);
+}
+
 static int tcx_attach(int ifindex, bool egress, int prog_fd)
 {
 	struct tcx_link_info info;
@@ -297,8 +370,8 @@ int meta_tc_attach(int ifindex, bool egress, int prog_fd, int mode,
 	if (mode == META_TC_TCX) {
 		err = tcx_attach(ifindex, egress, prog_fd);
 		/* The new one runs: now drop a filter of ours from before. */
-		if (!err)
-			cls_detach(ifindex, egress);
+		if (!err && !cls_detach(ifindex, egress))
+			clsact_drop_if_empty(ifindex);
 	} else {
 		err = cls_attach(ifindex, egress, prog_fd);
 		if (!err) {

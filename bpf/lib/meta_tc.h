@@ -6,7 +6,8 @@
  * with its last reference, the pin keeps it after the tool exits); older
  * kernels get a direct-action cls_bpf filter, handle 1, priority 1, on a
  * clsact qdisc. Attaching in one mechanism removes ours of the other, so
- * a device never runs both (a node upgraded from clsact ends up on tcx).
+ * a device never runs both (a node upgraded from clsact ends up on tcx,
+ * its clsact qdisc deleted if no filter is left on it).
  *
  * The link of device IFINDEX in the network namespace with inode NETNS is
  * pinned at META_TCX_DIR/NETNS_IFINDEX_ingress (or _egress): per device,

@@ -351,6 +351,8 @@ check_eq "node: meta setup after the upgrade exits 0 ($out)" 0 "$rc"
 check_eq "node: after setup bpf.nic is attached as $nic_mode only" "$nic_mode" "$(nic_prog)"
 check_eq "node: ...with $([ $nic_mode = tcx ] && echo no || echo one) cls_bpf filter" \
 	"$([ $nic_mode = tcx ] && echo 0 || echo 1)" "$(nic_filter)"
+[ "$nic_mode" != tcx ] || check_eq "node: ...and the emptied clsact qdisc removed" 0 \
+	"$(tc qdisc show dev wa | grep -c clsact || true)"
 check_ok "node: ...and the other node still reaches pod n1 through it" in_ns "$nodeB" ping -c 1 -W 2 "$ipn1"
 # An upgrade whose meta_pods has another layout than the pinned one.
 rm -f "$npins/meta_pods"

@@ -7,7 +7,7 @@
 # way the program runs on the traffic (the count program counts exactly
 # the pings sent), replace and detach work, the attachment outlives
 # metactl, switching --tc-mode never leaves both attached (the count would
-# double), a stale pin (device gone, ifindex reused) is not taken for a
+# double) and moving to tcx removes a clsact qdisc left empty, a stale pin (device gone, ifindex reused) is not taken for a
 # live link, and devices with one ifindex in two namespaces get one link
 # each.
 #
@@ -97,10 +97,19 @@ if [ "$want" = tcx ]; then
 	check_eq "--tc-mode clsact: tc filter show lists it" "$id" "$(filter)"
 	check_eq "--tc-mode clsact: the link's pin removed" "no pin" "$(pin_state)"
 	check_eq "--tc-mode clsact: counted once per packet (not also by the old link)" 3 "$(counted 3)"
+	# someone's filter on the egress side of the same clsact qdisc
+	metactl -p "$pins-eg" tc attach nic0 egress "$BPF_DIR/count.bpf.o" --tc-mode clsact >/dev/null
 	id=$("${mc[@]}" tc attach nic0 ingress "$BPF_DIR/count.bpf.o" --tc-mode tcx)
 	check_eq "back to --tc-mode tcx: a tcx link only" "tcx ID link LINK" "$(show "$id")"
 	check_eq "back to tcx: our cls_bpf filter removed" none "$(filter)"
 	check_eq "back to tcx: counted once per packet" 3 "$(counted 3)"
+	check_eq "back to tcx: the clsact qdisc stays while it holds a filter (egress)" \
+		clsact "$(qdisc)"
+	metactl -p "$pins-eg" tc detach nic0 egress
+	"${mc[@]}" tc attach nic0 ingress "$BPF_DIR/count.bpf.o" --tc-mode clsact >/dev/null
+	id=$("${mc[@]}" tc attach nic0 ingress "$BPF_DIR/count.bpf.o")
+	check_eq "clsact -> tcx once more: a tcx link only" "tcx ID link LINK" "$(show "$id")"
+	check_eq "...and the clsact qdisc, left without filters, is gone" none "$(qdisc)"
 else
 	check_fail "--tc-mode tcx: refused before 6.6, saying why" "tcx needs Linux 6.6" \
 		"${mc[@]}" tc attach nic0 ingress "$BPF_DIR/count.bpf.o" --tc-mode tcx
@@ -164,4 +173,4 @@ check_ok "...and detached" "${mc[@]}" tc detach x0 ingress
 
 ip link del x0
 ip link del nic0
-rm -rf "$pins"
+rm -rf "$pins" "$pins-eg"

@@ -55,6 +55,7 @@ for arg in $(cat /proc/cmdline); do
 	bench.sweeptime=*) SWEEPT=${arg#*=} ;;
 	bench.sweepruns=*) SWEEPRUNS=${arg#*=} ;;
 	bench.scenarios=*) SCEN=${arg#*=} ;;
+	bench.tcmode=*) export BENCH_TC_MODE=${arg#*=} ;;
 	bench.sweepscenarios=*) SWEEPSCEN=${arg#*=} ;;
 	bench.debug=*) BENCH_DEBUG=${arg#*=} ;;
 	bench.big=*) BIG=${arg#*=} ;;

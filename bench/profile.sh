@@ -26,6 +26,10 @@
 #                     stacks land in $META_BUILD/profile/<kernel>/*.folded,
 #                     not in the report (biased under icount, see above)
 #   --period NS       perf cpu-clock period (default 250007)
+#   --tc-mode M       how the NIC-side programs (nic_ingress; host_routing
+#                     in veth-bpf) go on tc ingress: auto (default: tcx on
+#                     6.6+, else clsact + cls_bpf), tcx or clsact
+#                     (metactl tc --tc-mode)
 #   --out FILE        report (default bench/results/profile-<kernel>.md)
 #   --analyze-only    rebuild the report from the last run's data
 #                     ($META_BUILD/profile/<kernel>)
@@ -47,6 +51,7 @@ perf=0
 period=250007
 out=
 analyze_only=
+tcmode=auto
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) k=$2; shift 2 ;;
@@ -54,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--scenarios) scenarios=$2; shift 2 ;;
 	--perf) perf=$2; shift 2 ;;
 	--period) period=$2; shift 2 ;;
+	--tc-mode) tcmode=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--analyze-only) analyze_only=1; shift ;;
 	-h|--help) sed -n '4,35s/^# \{0,1\}//p' "$0"; exit 0 ;;
@@ -116,7 +122,7 @@ EOW
 	rm -f "$pdir/counts" "$pdir"/syms-* "$pdir"/*.folded
 	nscen=$(tr ',' '\n' <<<"$scenarios" | grep -c .)
 	log=$pdir/vm.log
-	append="prof.time=$t prof.perf=$perf prof.period=$period prof.scenarios=$scenarios"
+	append="prof.time=$t prof.perf=$perf prof.period=$period prof.scenarios=$scenarios prof.tcmode=$tcmode"
 	echo "$append" > "$pdir/append"
 	echo "# profile: $k, $scenarios, ${t}s each (log $log)"
 	PATH="$pdir/bin:$PATH" \

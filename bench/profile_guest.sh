@@ -42,6 +42,7 @@ for arg in $(cat /proc/cmdline); do
 	prof.period=*) PERIOD=${arg#*=} ;;
 	prof.scenarios=*) SCEN=${arg#*=} ;;
 	prof.perf=*) PERF=${arg#*=} ;;
+	prof.tcmode=*) export BENCH_TC_MODE=${arg#*=} ;;
 	esac
 done
 

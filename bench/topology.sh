@@ -85,17 +85,20 @@ pod() {
 # host routing with tc/BPF on NODE (pin dir per node: ifindexes differ).
 # KIND veth: host_routing on the host end's tc ingress; meta: attached to
 # the primary, direction peer; netkit: a BPF_NETKIT_PEER link (nk_attach).
-# nic_ingress on the wire end either way.
+# nic_ingress on the wire end either way. tc programs go on as tcx links
+# where the kernel has tcx (6.6+), else on clsact; BENCH_TC_MODE (auto,
+# tcx, clsact: metactl tc --tc-mode) chooses.
 bpf_routing() {
 	local kind=$1 node=$2 h=$3 wire=$4 podip=$5 mc=(metactl -n "$2" -p "$PIN/$2")
+	local tcm=(--tc-mode "${BENCH_TC_MODE:-auto}")
 	mkdir -p "$PIN/$node"
 	case $kind in
-	veth) "${mc[@]}" tc attach "$h" ingress "$BPF/host_routing.bpf.o" >/dev/null || return 1 ;;
+	veth) "${mc[@]}" tc attach "$h" ingress "$BPF/host_routing.bpf.o" "${tcm[@]}" >/dev/null || return 1 ;;
 	meta) "${mc[@]}" attach "$h" "$BPF/host_routing.bpf.o" --dir peer >/dev/null || return 1 ;;
 	netkit) nk_attach "$node" "$h" peer "$BPF/host_routing.bpf.o" "$PIN/$node" "$PIN/$node/link-$h" >/dev/null || return 1 ;;
 	*) return 1 ;;
 	esac
-	"${mc[@]}" tc attach "$wire" ingress "$BPF/nic_ingress.bpf.o" >/dev/null || return 1
+	"${mc[@]}" tc attach "$wire" ingress "$BPF/nic_ingress.bpf.o" "${tcm[@]}" >/dev/null || return 1
 	"${mc[@]}" pod add "$podip" "$h" >/dev/null || return 1
 	# A Kubernetes node's Service CIDR stays on the stack (cni/README.md,
 	# "BPF mode and Services"): the fast path is measured paying for it.

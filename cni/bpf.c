@@ -20,6 +20,7 @@
 
 #include "libmeta.h"
 #include "meta_cni.h"
+#include "meta_tc.h"
 
 static const char *dir_word(int dir)
 {
@@ -236,21 +237,24 @@ static int attach_one(const struct cni_conf *conf, struct meta_nl *mnl,
 	return err ? -1 : 0;
 }
 
-/* bpf.nic: DEVICE's tc ingress runs the program, handle 1, priority 1. */
+/*
+ * bpf.nic: DEVICE's tc ingress runs the program, in the meta tc slot
+ * (meta_tc.h) that metactl tc uses too: a pinned tcx link where the
+ * kernel has tcx (tcMode auto, the default, or tcx), else a cls_bpf
+ * filter on clsact, handle 1, priority 1. Attaching one way removes ours
+ * of the other way, so a node upgraded from clsact moves to tcx on its
+ * next ADD or `meta setup` and never runs both.
+ */
 static int nic_ensure(const struct cni_conf *conf, const struct nic_conf *n,
 		      bool *migrated)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tc, .handle = 1, .priority = 1);
-	LIBBPF_OPTS(bpf_tc_opts, att, .handle = 1, .priority = 1,
-		    .flags = BPF_TC_F_REPLACE);
+	__u32 tcx_prog = 0, tcx_link = 0, cls_prog = 0;
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
-	libbpf_print_fn_t print;
-	int fd, err;
+	int ifindex, fd, err, mode, used;
 
-	hook.ifindex = if_nametoindex(n->device);
-	if (!hook.ifindex)
+	ifindex = if_nametoindex(n->device);
+	if (!ifindex)
 		return cni_fail(CNI_ERR_BPF, NULL, "bpf.nic: device %s: %s",
 				n->device, strerror(errno));
 	fd = prog_get(conf, "bpf.nic", &n->prog, migrated);
@@ -261,25 +265,25 @@ static int nic_ensure(const struct cni_conf *conf, const struct nic_conf *n,
 		return cni_fail(CNI_ERR_BPF, NULL, "bpf.nic: %s",
 				strerror(errno));
 	}
-	/* Attached already (the usual case): nothing to do. */
-	if (!bpf_tc_query(&hook, &tc) && tc.prog_id == info.id) {
+	mode = meta_tc_mode_resolve(n->tc_mode, ifindex);
+	/* Attached already the way wanted, and only so (the usual case). */
+	if (!meta_tc_query(ifindex, false, &tcx_prog, &tcx_link, &cls_prog) &&
+	    (mode == META_TC_TCX ? tcx_prog == info.id && !cls_prog :
+				   cls_prog == info.id && !tcx_prog)) {
 		close(fd);
 		return 0;
 	}
-	att.prog_fd = fd;
-	/* libbpf would print the kernel's complaint of an existing clsact. */
-	print = libbpf_set_print(NULL);
-	err = bpf_tc_hook_create(&hook);
-	libbpf_set_print(print);
-	if (!err || err == -EEXIST)
-		err = bpf_tc_attach(&hook, &att);
+	err = meta_tc_attach(ifindex, false, fd, mode, &used);
 	close(fd);
 	if (err)
 		return cni_fail(CNI_ERR_BPF, NULL,
 				"bpf.nic: attach %s to %s ingress: %s",
-				prog_word(&n->prog), n->device, strerror(-err));
-	cni_log("bpf.nic: %s attached to %s ingress", prog_word(&n->prog),
-		n->device);
+				prog_word(&n->prog), n->device,
+				meta_tc_last_error());
+	cni_log("bpf.nic: %s attached to %s ingress (%s)%s", prog_word(&n->prog),
+		n->device, meta_tc_mode_name(used),
+		used == META_TC_TCX && cls_prog ? ", its clsact filter removed" :
+		used == META_TC_CLSACT && tcx_prog ? ", its tcx link removed" : "");
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "meta_cni.h"
 #include "meta_maps.h"
+#include "meta_tc.h"
 
 const char *const cni_versions[] = {
 	"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0",
@@ -107,10 +108,13 @@ static int parse_prog(json_t *bpf, const char *dir, struct cni_conf *c,
 	return 0;
 }
 
-/* bpf.nic: {"device", "object"[, "section" | "program"]} or a list of them. */
+/*
+ * bpf.nic: {"device", "object"[, "section" | "program"][, "tcMode"]} or a
+ * list of them.
+ */
 static int parse_nic(json_t *o, struct nic_conf *n)
 {
-	json_t *dev = json_object_get(o, "device"), *copy;
+	json_t *dev = json_object_get(o, "device"), *copy, *mode;
 	int ret;
 
 	if (!json_is_object(o) || !json_is_string(dev) ||
@@ -118,9 +122,16 @@ static int parse_nic(json_t *o, struct nic_conf *n)
 		return cni_fail(CNI_ERR_CONFIG, NULL,
 				"bpf.nic: {\"device\": NAME, \"object\": FILE} or a list of them");
 	n->device = json_string_value(dev);
+	mode = json_object_get(o, "tcMode");
+	n->tc_mode = META_TC_AUTO;
+	if (mode && (!json_is_string(mode) ||
+		     (n->tc_mode = meta_tc_mode_parse(json_string_value(mode))) < 0))
+		return cni_fail(CNI_ERR_CONFIG, NULL,
+				"bpf.nic: tcMode must be \"auto\", \"tcx\" or \"clsact\"");
 	/* The rest is a program like peer's; the strings stay in o. */
 	copy = json_copy(o);
 	json_object_del(copy, "device");
+	json_object_del(copy, "tcMode");
 	ret = parse_one(copy, "nic", &n->prog);
 	json_decref(copy);
 	if (!ret) {

@@ -112,6 +112,7 @@ struct cni_ip {
 struct nic_conf {
 	const char *device;
 	struct bpf_prog_conf prog;
+	int tc_mode;		/* enum meta_tc_mode (meta_tc.h) */
 };
 
 #define META_CNI_NICS	4

@@ -167,7 +167,7 @@ w('')
 CAUSES = [
     ('pair device driver (meta: meta_xmit, meta_redirect, meta_neigh_output; netkit: netkit_xmit)', r'\[meta\]$|^netkit_|\[netkit\]$'),
     ('BPF program bodies (host_routing, nic_ingress)', r'\[bpf\]$|^bpf_prog_'),
-    ('tc ingress hook on the wire (clsact + cls_bpf)', r'^(tc_run|tcf_|__tcf|cls_bpf|sch_handle_ingress|tcx_)'),
+    ('tc ingress hook on the wire (tcx, or clsact + cls_bpf)', r'^(tc_run|tcf_|__tcf|cls_bpf|sch_handle_ingress|tcx_)'),
     ('FIB lookup / route input', r'^(fib|__fib|bpf_ipv4_fib_lookup|bpf_skb_fib_lookup|map_id_range_down|ip_route|__ip_route|ip_mkroute|rt_|ip_rt_)'),
     ('BPF header access + TTL rewrite (load/store_bytes, l3_csum_replace, pull_data, ensure_writable)', r'^(bpf_skb_load_bytes|bpf_skb_store_bytes|bpf_l3_csum_replace|bpf_skb_pull_data|skb_ensure_writable|bpf_csum)'),
     ('pod map lookup (hash map, 16-byte key)', r'^(htab_|__htab|lookup_nulls_elem_raw|lookup_elem_raw|memcmp$|bpf_map_)'),

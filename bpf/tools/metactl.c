@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "libmeta.h"
+#include "meta_tc.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
@@ -51,8 +52,9 @@ static const char help_text[] =
 "    metactl pair set DEV [--policy P] [--peer-policy P]\n"
 "\n"
 "    metactl tc attach DEV ingress|egress OBJ [--prog NAME | --sec NAME]\n"
-"                   [--pin-maps DIR]\n"
+"                   [--pin-maps DIR] [--tc-mode auto|tcx|clsact]\n"
 "    metactl tc detach DEV ingress|egress\n"
+"    metactl tc show DEV ingress|egress\n"
 "\n"
 "    metactl pod add ADDR DEV|IFINDEX      metactl pod del ADDR\n"
 "    metactl pod list\n"
@@ -101,10 +103,27 @@ static const char help_text[] =
 "             policies through the primary. P is forward or blackhole,\n"
 "             S default or none; --mtu also sets the peer's unless\n"
 "             --peer-mtu is given.\n"
-"    tc       Attach the program of OBJ as a direct-action tc filter (clsact,\n"
-"             handle 1, priority 1, replacing ours if present) on any\n"
-"             device, e.g. nic_ingress on the NIC or observe in a pod; tc\n"
-"             detach removes that filter. Prints the program's id.\n"
+"    tc       Attach the program of OBJ to the tc ingress or egress of any\n"
+"             device, e.g. nic_ingress on the NIC or observe in a pod,\n"
+"             replacing ours if present. Prints the program's id. Each\n"
+"             device hook has one such slot, shared with the CNI plugin's\n"
+"             bpf.nic. With --tc-mode (default auto):\n"
+"               tcx     a tcx bpf_link (Linux 6.6+), pinned in bpffs at\n"
+"                       " META_TCX_DIR "/NETNS_IFINDEX_HOOK\n"
+"                       (NETNS: the namespace's inode) so that it\n"
+"                       outlives metactl; a replace updates the link.\n"
+"                       No qdisc is created. Refused (exit 1) before 6.6.\n"
+"               clsact  a direct-action cls_bpf filter, handle 1,\n"
+"                       priority 1, on a clsact qdisc (created if\n"
+"                       missing), as on every kernel.\n"
+"               auto    tcx where the kernel has it, else clsact.\n"
+"             Attaching one way removes our program attached the other\n"
+"             way (after the new one is in place), so the two never both\n"
+"             stay; moving to tcx also deletes the clsact qdisc if no\n"
+"             filter is left on it (others' filters keep it). tc detach\n"
+"             removes ours whichever way it was attached (unpins and\n"
+"             detaches the link). tc show prints\n"
+"             \"tcx PROG_ID link LINK_ID\" and/or \"clsact PROG_ID\".\n"
 "    pod      meta_pods (nic_ingress, same_node): pod address (IPv4 or IPv6)\n"
 "             -> ifindex of the pod's meta primary. list: \"ADDR IFINDEX\".\n"
 "    stack    meta_stack_cfg (host_routing, nic_ingress, same_node,\n"
@@ -131,7 +150,8 @@ static const char help_text[] =
 "    -p, --pin DIR      Directory of the pinned maps (default " META_PIN_DIR ").\n"
 "                       Objects loaded with the same DIR share their maps;\n"
 "                       another DIR gives an independent set.\n"
-"        --pin-maps DIR The same, for attach and tc attach.\n"
+"        --pin-maps DIR The same, for attach and tc attach. Not where tcx\n"
+"                       links are pinned (see tc).\n"
 "    -v, --verbose      Show libbpf's debug output (and the verifier log).\n"
 "    -h, --help         This text.\n"
 "\n"
@@ -298,7 +318,7 @@ enum {
 	OPT_PEER, OPT_PEER_NETNS, OPT_MODE, OPT_POLICY, OPT_PEER_POLICY,
 	OPT_SCRUB, OPT_PEER_SCRUB, OPT_HEADROOM, OPT_TAILROOM, OPT_MTU,
 	OPT_PEER_MTU, OPT_ADDRESS, OPT_PEER_ADDRESS, OPT_EXPECTED_REV,
-	OPT_REVISION,
+	OPT_REVISION, OPT_TC_MODE,
 };
 
 static int parse_revision(const char *s, __u64 *val)
@@ -751,17 +771,17 @@ static int cmd_tc(int argc, char **argv)
 		{ "prog", required_argument, NULL, OPT_PROG },
 		{ "sec", required_argument, NULL, OPT_SEC },
 		{ "pin-maps", required_argument, NULL, OPT_PIN_MAPS },
+		{ "tc-mode", required_argument, NULL, OPT_TC_MODE },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const char *prog = NULL, *sec = NULL, *maps = pin_dir;
-	LIBBPF_OPTS(bpf_tc_hook, hook);
-	LIBBPF_OPTS(bpf_tc_opts, tc, .handle = 1, .priority = 1);
+	__u32 ifindex, tcx_prog, tcx_link, cls_prog;
+	int c, ret, err, mode = META_TC_AUTO, used;
+	const char *cmd;
 	struct meta_bpf *obj;
 	struct args a = {};
-	bool attach;
-	__u32 ifindex;
-	int c, ret, err;
+	bool egress;
 
 	while ((c = next_opt(argc, argv, opts)) != -1) {
 		switch (c) {
@@ -774,6 +794,12 @@ static int cmd_tc(int argc, char **argv)
 		case OPT_PIN_MAPS:
 			maps = optarg;
 			break;
+		case OPT_TC_MODE:
+			mode = meta_tc_mode_parse(optarg);
+			if (mode < 0)
+				return usage("bad --tc-mode '%s' (auto, tcx or clsact)",
+					     optarg);
+			break;
 		case 'h':
 			fputs(help_text, stdout);
 			return 0;
@@ -782,19 +808,20 @@ static int cmd_tc(int argc, char **argv)
 		}
 	}
 	positional(&a, argc, argv);
-	if (a.npos < 1 || (strcmp(a.pos[0], "attach") &&
-			   strcmp(a.pos[0], "detach")))
-		return usage("tc needs attach or detach");
-	attach = !strcmp(a.pos[0], "attach");
-	if (a.npos != (attach ? 4 : 3))
-		return usage(attach ? "tc attach needs DEV, ingress|egress and OBJ" :
-			     "tc detach needs DEV and ingress|egress");
+	cmd = a.npos ? a.pos[0] : "";
+	if (strcmp(cmd, "attach") && strcmp(cmd, "detach") &&
+	    strcmp(cmd, "show"))
+		return usage("tc needs attach, detach or show");
+	if (!strcmp(cmd, "attach") ? a.npos != 4 : a.npos != 3)
+		return usage(!strcmp(cmd, "attach") ?
+			     "tc attach needs DEV, ingress|egress and OBJ" :
+			     "tc %s needs DEV and ingress|egress", cmd);
 	if (prog && sec)
 		return usage("--prog and --sec exclude each other");
 	if (!strcmp(a.pos[2], "ingress"))
-		hook.attach_point = BPF_TC_INGRESS;
+		egress = false;
 	else if (!strcmp(a.pos[2], "egress"))
-		hook.attach_point = BPF_TC_EGRESS;
+		egress = true;
 	else
 		return usage("bad tc hook '%s' (ingress or egress)", a.pos[2]);
 	ret = check_dev(a.pos[1]);
@@ -802,44 +829,47 @@ static int cmd_tc(int argc, char **argv)
 		ret = parse_ifindex(a.pos[1], &ifindex);
 	if (ret)
 		return ret;
-	hook.ifindex = ifindex;
 
-	if (!attach) {
-		err = bpf_tc_detach(&hook, &tc);
+	if (!strcmp(cmd, "detach")) {
+		err = meta_tc_detach(ifindex, egress);
 		if (err) {
 			err_msg("tc detach from %s %s: %s", a.pos[1], a.pos[2],
-				strerror(-err));
+				meta_tc_last_error());
 			return EXIT_KERNEL;
 		}
+		return 0;
+	}
+	if (!strcmp(cmd, "show")) {
+		err = meta_tc_query(ifindex, egress, &tcx_prog, &tcx_link,
+				    &cls_prog);
+		if (err) {
+			err_msg("tc show %s %s: %s", a.pos[1], a.pos[2],
+				meta_tc_last_error());
+			return EXIT_KERNEL;
+		}
+		if (tcx_prog)
+			printf("tcx %u link %u\n", tcx_prog, tcx_link);
+		if (cls_prog)
+			printf("clsact %u\n", cls_prog);
 		return 0;
 	}
 
 	ret = load_obj(a.pos[3], prog, sec, maps, &obj);
 	if (ret)
 		return ret;
-	/*
-	 * The clsact qdisc may be there already, from us or from tc: keep
-	 * libbpf from printing the kernel's complaint about that.
-	 */
-	libbpf_set_print(NULL);
-	err = bpf_tc_hook_create(&hook);
-	libbpf_set_print(libbpf_print);
-	if (err && err != -EEXIST) {
-		err_msg("tc: clsact qdisc on %s: %s", a.pos[1], strerror(-err));
-		ret = EXIT_KERNEL;
-		goto out;
-	}
-	tc.prog_fd = meta_bpf_prog_fd(obj);
-	tc.flags = BPF_TC_F_REPLACE;
-	err = bpf_tc_attach(&hook, &tc);
+	err = meta_tc_attach(ifindex, egress, meta_bpf_prog_fd(obj), mode,
+			     &used);
 	if (err) {
 		err_msg("tc attach to %s %s: %s", a.pos[1], a.pos[2],
-			strerror(-err));
+			meta_tc_last_error());
 		ret = EXIT_KERNEL;
-		goto out;
+	} else {
+		if (verbose)
+			fprintf(stderr, "%s: attached to %s %s with %s\n",
+				prog_name, a.pos[1], a.pos[2],
+				meta_tc_mode_name(used));
+		printf("%u\n", meta_bpf_prog_id(obj));
 	}
-	printf("%u\n", meta_bpf_prog_id(obj));
-out:
 	meta_bpf_close(obj);
 	return ret;
 }

@@ -200,6 +200,8 @@ for t in 'del(.name)' 'del(.type)' 'del(.ipam)' 'del(.ipam.type)' \
 	 '.bpf = {"registerPods": "yes"}' '.bpf = {"pinDir": "rel/dir"}' \
 	 '.bpf = {"peer": []}' '.bpf = {"peer": [{"object": "x.o"}, 1]}' \
 	 '.bpf = {"peer": [range(9) | {"object": "x.o"}]}' \
+	 '.bpf = {"nic": {"device": "eth0", "object": "x.o", "tcMode": "both"}}' \
+	 '.bpf = {"nic": {"device": "eth0", "object": "x.o", "tcMode": 1}}' \
 	 '.prevResult = []'; do
 	run_cni "$(conf 1.1.0 "$t")" "${add_env[@]}"
 	expect_error "invalid config: $t" 7

@@ -312,8 +312,16 @@ id1=$(progs "" "$(cni_hostdev n1 eth0)" peer 2>/dev/null || true)
 id2=$(progs "" "$(cni_hostdev n2 eth0)" peer 2>/dev/null || true)
 check_cond "node: the peer program was loaded once, both pods run id $id1" \
 	test -n "$id1" -a "$id1" = "$id2"
-nic_prog() { tc filter show dev wa ingress 2>/dev/null | grep -oE 'nic_ingress[^ ]* .*id [0-9]+' | grep -oE 'id [0-9]+' || true; }
-check_cond "node: ADD attached bpf.nic to wa ($(nic_prog))" test -n "$(nic_prog)"
+# bpf.nic: a tcx link on 6.6+ kernels, a cls_bpf filter on clsact before
+# (issue 13); never both.
+if kernel_has_tcx; then nic_mode=tcx; else nic_mode=clsact; fi
+nic_prog() { metactl tc show wa ingress 2>/dev/null | awk '{ print $1 }' | paste -sd' ' || true; }
+nic_filter() { tc filter show dev wa ingress 2>/dev/null | grep -oE ' id [0-9]+' | grep -c . || true; }
+check_eq "node: ADD attached bpf.nic to wa, as $nic_mode only" "$nic_mode" "$(nic_prog)"
+if [ "$nic_mode" = tcx ]; then
+	check_eq "node: ...no cls_bpf filter on wa" 0 "$(nic_filter)"
+	check_cond "node: ...its link pinned at $(tcx_pin wa)" test -e "$(tcx_pin wa)"
+fi
 # A reboot as far as the pods that survive it can tell: bpffs pins and
 # the NIC's program gone. (A real reboot also takes the pods; GC then
 # collects their records: 15-cni-spec.)
@@ -322,7 +330,7 @@ metactl tc detach wa ingress
 check_eq "node: after the \"reboot\" meta_pods is gone" "" "$(cni_pods_in "$npins")"
 out=$(/opt/cni/bin/meta setup "$node" 2>&1) && rc=0 || rc=$?
 check_eq "node: meta setup exits 0 ($out)" 0 "$rc"
-check_cond "node: setup attached bpf.nic again" test -n "$(nic_prog)"
+check_eq "node: setup attached bpf.nic again, as $nic_mode" "$nic_mode" "$(nic_prog)"
 check_eq "node: setup registered the surviving pods again" \
 	"$(printf '%s\n' "$ipn1 $(ifindex "" "$(cni_hostdev n1 eth0)")" "$ipn2 $(ifindex "" "$(cni_hostdev n2 eth0)")" | sort)" \
 	"$(cni_pods_in "$npins")"
@@ -333,6 +341,19 @@ check_ok "node: the other node reaches pod n1" in_ns "$nodeB" ping -c 2 -W 2 "$i
 check_eq "node: ...through nic_ingress, not the FORWARD chain" 0 \
 	"$(iptables -w -v -x -n -L FORWARD | awk -v d="$ipn1" '$9 == d { print $1 }')"
 flush_ipt
+# A node upgraded from a plugin that attached bpf.nic with clsact: setup
+# moves it to tcx and leaves no filter behind (on older kernels it stays
+# on clsact, the same program kept).
+metactl -p "$npins" tc attach wa ingress "$objs/nic_ingress.bpf.o" --tc-mode clsact >/dev/null
+check_eq "node: bpf.nic as an older plugin left it: clsact" clsact "$(nic_prog)"
+out=$(/opt/cni/bin/meta setup "$node" 2>&1) && rc=0 || rc=$?
+check_eq "node: meta setup after the upgrade exits 0 ($out)" 0 "$rc"
+check_eq "node: after setup bpf.nic is attached as $nic_mode only" "$nic_mode" "$(nic_prog)"
+check_eq "node: ...with $([ $nic_mode = tcx ] && echo no || echo one) cls_bpf filter" \
+	"$([ $nic_mode = tcx ] && echo 0 || echo 1)" "$(nic_filter)"
+[ "$nic_mode" != tcx ] || check_eq "node: ...and the emptied clsact qdisc removed" 0 \
+	"$(tc qdisc show dev wa | grep -c clsact || true)"
+check_ok "node: ...and the other node still reaches pod n1 through it" in_ns "$nodeB" ping -c 1 -W 2 "$ipn1"
 # An upgrade whose meta_pods has another layout than the pinned one.
 rm -f "$npins/meta_pods"
 mkdir -p /sys/fs/bpf/meta-svc-tmp-$$

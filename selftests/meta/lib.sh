@@ -642,3 +642,23 @@ cni_list() {
 	[ "$cmd" != ADD ] || printf '%s\n' "$prev"
 	return "$first"
 }
+
+# --- tc attach: tcx or clsact -------------------------------------------------
+# kernel_has_tcx: the running kernel is 6.6 or later, where metactl tc and
+# the CNI plugin's bpf.nic attach tcx links (by the version, not by asking
+# the tools: the tests judge their choice).
+kernel_has_tcx() {
+	local v maj min
+	v=$(uname -r)
+	maj=${v%%.*}
+	min=${v#*.}
+	min=${min%%[!0-9]*}
+	[ "$maj" -gt 6 ] || { [ "$maj" -eq 6 ] && [ "$min" -ge 6 ]; }
+}
+
+# tcx_pin DEV [NS]: where metactl tc / bpf.nic pin DEV's ingress tcx link.
+tcx_pin() {
+	local ino
+	ino=$(in_ns "${2:-}" readlink /proc/self/ns/net | tr -dc 0-9)
+	echo "/sys/fs/bpf/meta/tcx/${ino}_$(ifindex "${2:-}" "$1")_ingress"
+}

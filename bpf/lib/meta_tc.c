@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The meta tc slot (meta_tc.h): tcx links where the kernel has them,
  * clsact + cls_bpf elsewhere.

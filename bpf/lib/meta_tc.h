@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * A device's "meta tc slot": the one program metactl tc and the CNI
  * plugin's bpf.nic keep on a device's tc ingress or egress. Where the

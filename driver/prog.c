@@ -3,10 +3,11 @@
  * meta programs: the ordered list of BPF programs each end runs on transmit.
  *
  * Lists are immutable once published: every change builds a new array,
- * publishes it with RCU under RTNL, bumps the direction's revision and frees
- * the old one after a grace period, so the datapath reads them without locks. A program leaves only
- * after a grace period too: bpf_prog_put() releases some of its state at
- * once, and a CPU may still be running it.
+ * publishes it with RCU under RTNL, bumps the direction's revision and
+ * frees the old one after a grace period, so the datapath reads them
+ * without locks. A program leaves only after a grace period too:
+ * bpf_prog_put() releases some of its state at once, and a CPU may still
+ * be running it.
  */
 #include <linux/bpf.h>
 #include <linux/filter.h>

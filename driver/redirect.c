@@ -73,8 +73,10 @@ drop:
 }
 
 /* Hand an IP packet, with its route set when @nh is NULL, to a neighbour. */
-static __always_inline bool meta_neigh_output(struct sk_buff *skb, struct net_device *tgt,
-			      const struct bpf_nh_params *nh, bool v6)
+static __always_inline bool meta_neigh_output(struct sk_buff *skb,
+					      struct net_device *tgt,
+					      const struct bpf_nh_params *nh,
+					      bool v6)
 {
 	struct neighbour *neigh;
 	bool is_v6gw = false;

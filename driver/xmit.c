@@ -70,13 +70,6 @@ static void meta_set_pkt_type(struct sk_buff *skb, const struct net_device *to)
 		skb->pkt_type = PACKET_OTHERHOST;
 }
 
-/* An outer program's pending redirect request. */
-struct meta_ri_saved {
-	u64			index;
-	u32			flags;
-	struct bpf_nh_params	nh;
-};
-
 /*
  * Run @arr in order until one returns something other than META_NEXT. A
  * redirect request is copied out of the kernel's redirect state. Unless
@@ -89,11 +82,11 @@ static int meta_run_progs(const struct meta_prog_array *arr,
 			  bool fresh)
 {
 	struct bpf_redirect_info *ri = meta_redirect_info();
-	struct meta_ri_saved saved meta_noinit;
+	struct meta_redirect_req saved meta_noinit;	/* an outer request */
 	int i, ret = META_NEXT;
 
 	if (!fresh) {
-		saved.index = ri->tgt_index;
+		saved.ifindex = ri->tgt_index;
 		saved.flags = ri->flags;
 		if (saved.flags & META_RI_NEXTHOP)
 			saved.nh = ri->nh;
@@ -114,7 +107,7 @@ static int meta_run_progs(const struct meta_prog_array *arr,
 	}
 	if (!fresh) {
 		ri->flags = saved.flags;
-		ri->tgt_index = saved.index;
+		ri->tgt_index = saved.ifindex;
 		if (saved.flags & META_RI_NEXTHOP)
 			ri->nh = saved.nh;
 	}

@@ -1266,11 +1266,12 @@ static void meta_prog_req_end(struct nlmsghdr *nlh, struct nlattr *linkinfo,
 	meta_data_end(nlh, linkinfo, data);
 }
 
-static const char *meta_rev_hint(int err, const char *other)
+/* What a refused attach or detach may need said. */
+static const char *meta_prog_hint(int err)
 {
 	if (err == -ESTALE)
 		return "the programs changed since that revision: list them again";
-	return other;
+	return meta_change_hint(err);
 }
 
 int meta_prog_attach_rev(struct meta_nl *nl, const char *dev, int prog_fd,
@@ -1300,7 +1301,7 @@ int meta_prog_attach_rev(struct meta_nl *nl, const char *dev, int prog_fd,
 	meta_prog_req_end(nlh, linkinfo, data, nest);
 	err = meta_nl_talk(nl, nlh, NULL, NULL);
 	if (err)
-		return meta_fail_hint(err, meta_rev_hint(err, meta_change_hint(err)),
+		return meta_fail_hint(err, meta_prog_hint(err),
 				      "attach to %s (%s)", dev,
 				      meta_dir_name(dir));
 	return 0;
@@ -1337,11 +1338,11 @@ static int meta_detach(struct meta_nl *nl, const char *dev,
 	meta_prog_req_end(nlh, linkinfo, data, nest);
 	err = meta_nl_talk(nl, nlh, NULL, NULL);
 	if (err && all)
-		return meta_fail_hint(err, meta_rev_hint(err, meta_change_hint(err)),
+		return meta_fail_hint(err, meta_prog_hint(err),
 				      "detach all from %s (%s)", dev,
 				      meta_dir_name(dir));
 	if (err)
-		return meta_fail_hint(err, meta_rev_hint(err, meta_change_hint(err)),
+		return meta_fail_hint(err, meta_prog_hint(err),
 				      "detach id %u from %s (%s)", prog_id, dev,
 				      meta_dir_name(dir));
 	return 0;

@@ -35,6 +35,14 @@
 #define META_BPF_TCX_EGRESS	47
 #define META_BPF_LINK_TYPE_TCX	11
 
+/* CALL with libbpf's printing off: its complaints are ours to word. */
+#define quietly(call) ({					\
+	libbpf_print_fn_t print_ = libbpf_set_print(NULL);	\
+	int ret_ = (call);					\
+	libbpf_set_print(print_);				\
+	ret_;							\
+})
+
 /*
  * struct bpf_link_info as far as a tcx link goes: the union starts at
  * offset 16 (it holds __aligned_u64 members); tcx is { ifindex,
@@ -178,7 +186,7 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-/* Our cls_bpf filter; libbpf's complaints are ours to word. */
+/* The hook of our cls_bpf filter. */
 static void cls_hook(int ifindex, bool egress, struct bpf_tc_hook *hook)
 {
 	memset(hook, 0, sizeof(*hook));
@@ -191,28 +199,18 @@ static int cls_detach(int ifindex, bool egress)
 {
 	LIBBPF_OPTS(bpf_tc_opts, tc, .handle = 1, .priority = 1);
 	struct bpf_tc_hook hook;
-	libbpf_print_fn_t print;
-	int err;
 
 	cls_hook(ifindex, egress, &hook);
-	print = libbpf_set_print(NULL);
-	err = bpf_tc_detach(&hook, &tc);
-	libbpf_set_print(print);
-	return err;
+	return quietly(bpf_tc_detach(&hook, &tc));
 }
 
 static __u32 cls_query(int ifindex, bool egress)
 {
 	LIBBPF_OPTS(bpf_tc_opts, tc, .handle = 1, .priority = 1);
 	struct bpf_tc_hook hook;
-	libbpf_print_fn_t print;
-	int err;
 
 	cls_hook(ifindex, egress, &hook);
-	print = libbpf_set_print(NULL);
-	err = bpf_tc_query(&hook, &tc);
-	libbpf_set_print(print);
-	return err ? 0 : tc.prog_id;
+	return quietly(bpf_tc_query(&hook, &tc)) ? 0 : tc.prog_id;
 }
 
 static int cls_attach(int ifindex, bool egress, int prog_fd)
@@ -220,14 +218,11 @@ static int cls_attach(int ifindex, bool egress, int prog_fd)
 	LIBBPF_OPTS(bpf_tc_opts, tc, .handle = 1, .priority = 1,
 		    .flags = BPF_TC_F_REPLACE, .prog_fd = prog_fd);
 	struct bpf_tc_hook hook;
-	libbpf_print_fn_t print;
 	int err;
 
 	cls_hook(ifindex, egress, &hook);
 	/* The clsact qdisc may be there already, from us or from tc. */
-	print = libbpf_set_print(NULL);
-	err = bpf_tc_hook_create(&hook);
-	libbpf_set_print(print);
+	err = quietly(bpf_tc_hook_create(&hook));
 	if (err && err != -EEXIST)
 		return tc_fail(err, "clsact qdisc on ifindex %d", ifindex);
 	err = bpf_tc_attach(&hook, &tc);
@@ -293,16 +288,13 @@ out:
 static void clsact_drop_if_empty(int ifindex)
 {
 	struct bpf_tc_hook hook;
-	libbpf_print_fn_t print;
 
 	if (clsact_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)) ||
 	    clsact_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS)))
 		return;
 	cls_hook(ifindex, false, &hook);
 	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-	print = libbpf_set_print(NULL);
-	bpf_tc_hook_destroy(&hook);
-	libbpf_set_print(print);
+	(void)quietly(bpf_tc_hook_destroy(&hook));
 }
 
 static int tcx_attach(int ifindex, bool egress, int prog_fd)

@@ -52,6 +52,14 @@ check_more() {
 V6=1 V4=1
 kver_ge 5 19 || V6=0
 kver_ge 6 3 || V4=0
+# no_v4 WHAT: where the kernel has no IPv4 BIG TCP, report WHAT as skipped
+# and succeed; else fail.
+no_v4() {
+	[ "$V4" = 0 ] || return 1
+	skip "$1" "kernel $(uname -r) has no IPv4 BIG TCP (6.3+)"
+}
+# wire_addr 6|4: the wire end's address of that IP version.
+wire_addr() { if [ "$1" = 6 ]; then echo fd00:19:9::2; else echo 10.19.9.2; fi; }
 if [ "$V6" = 0 ]; then
 	skip "BIG TCP (IPv6 and IPv4) through the pair" \
 		"kernel $(uname -r) has no BIG TCP (IPv6 needs 5.19, IPv4 6.3)"
@@ -102,13 +110,9 @@ check_ok "the primary sets its own BIG TCP sizes ($(sizes $BIG))" \
 check_ok "the pod sets the BIG TCP sizes of its own end" \
 	in_ns "$pod" "$LINKATTR" set p0 $(sizes $BIG)
 for a in gso_max_size gro_max_size gso_ipv4_max_size gro_ipv4_max_size; do
-	case $a in *ipv4*)
-		if [ "$V4" = 0 ]; then
-			skip "$a read back on both meta ends" \
-				"kernel $(uname -r) has no IPv4 BIG TCP (6.3+)"
-			continue
-		fi ;;
-	esac
+	if [[ $a == *ipv4* ]] && no_v4 "$a read back on both meta ends"; then
+		continue
+	fi
 	check_eq "$a read back on both meta ends" "$BIG $BIG" \
 		"$("$LINKATTR" get h0 $a) $(in_ns "$pod" "$LINKATTR" get p0 $a)"
 done
@@ -147,18 +151,12 @@ ping -c 1 -W 2 fd00:19:9::2 >/dev/null || true
 
 # --- forward path: no program, the host routes ------------------------------
 for fam in 6 4; do
-	if [ "$fam" = 6 ]; then
-		dst=fd00:19:9::2
-	else
-		dst=10.19.9.2
-		if [ "$V4" = 0 ]; then
-			skip "IPv4 BIG TCP forwarded pod -> host -> wire" \
-				"kernel $(uname -r) has no IPv4 BIG TCP (6.3+)"
-			continue
-		fi
+	if [ "$fam" = 4 ] && no_v4 "IPv4 BIG TCP forwarded pod -> host -> wire"; then
+		continue
 	fi
+	dst=$(wire_addr "$fam")
 	reset_big host wire
-	check_eq "IPv$fam: 16 MiB pod -> host -> wire, forwarded" intact "$(flow $dst)"
+	check_eq "IPv$fam: 16 MiB pod -> host -> wire, forwarded" intact "$(flow "$dst")"
 	check_more "IPv$fam forwarded: packets over 64 KiB delivered by the pair to the host end" \
 		0 "$(big host)"
 	check_more "IPv$fam forwarded: packets over 64 KiB on the wire" 0 "$(big wire)"
@@ -169,20 +167,14 @@ metactl -p "$pin/prog" attach h0 "$BPF_DIR/count_big.bpf.o" --dir peer >/dev/nul
 metactl -p "$pin/prog" attach h0 "$BPF_DIR/redirect_neigh_nonh.bpf.o" --dir peer >/dev/null
 metactl -p "$pin/prog" target set nic0
 for fam in 6 4; do
-	if [ "$fam" = 6 ]; then
-		dst=fd00:19:9::2
-	else
-		dst=10.19.9.2
-		if [ "$V4" = 0 ]; then
-			skip "IPv4 BIG TCP redirected pod -> wire" \
-				"kernel $(uname -r) has no IPv4 BIG TCP (6.3+)"
-			continue
-		fi
+	if [ "$fam" = 4 ] && no_v4 "IPv4 BIG TCP redirected pod -> wire"; then
+		continue
 	fi
+	dst=$(wire_addr "$fam")
 	reset_big host wire prog
 	nb=$(ethstat "" h0 peer_redirect_neigh)
 	check_eq "IPv$fam: 16 MiB pod -> wire, bpf_redirect_neigh() from the pod" intact \
-		"$(flow $dst)"
+		"$(flow "$dst")"
 	check_more "IPv$fam redirected: packets over 64 KiB seen by the pod's program" \
 		0 "$(big prog)"
 	check_more "IPv$fam redirected: packets over 64 KiB on the wire" 0 "$(big wire)"

@@ -128,10 +128,6 @@ void meta_scrub_skb(struct sk_buff *skb, bool xnet, enum meta_scrub scrub);
 bool meta_deliver(struct sk_buff *skb, struct net_device *from,
 		  struct net_device *to, unsigned int len);
 
-/* redirect.c */
-void meta_redirect(struct sk_buff *skb, struct net_device *dev,
-		   const struct meta_redirect_req *req, unsigned int len);
-
 /* prog.c */
 int meta_prog_attach(struct net_device *end, int fd, u32 flags, u32 rel_id,
 		     u64 expected, struct netlink_ext_ack *extack);

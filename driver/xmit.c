@@ -6,7 +6,7 @@
  * ndo_start_xmit with BH disabled and no qdisc in front (IFF_NO_QUEUE,
  * lockless). The end's programs decide; without programs its policy does.
  * A forwarded packet enters the other end through the per-CPU backlog, as
- * from veth; a redirected one goes wherever the program sent it (redirect.c)
+ * from veth; a redirected one goes wherever the program sent it (redirect.h)
  * without that detour.
  */
 #include <linux/etherdevice.h>
@@ -15,6 +15,7 @@
 #include <linux/skbuff.h>
 
 #include "meta.h"
+#include "redirect.h"
 
 /*
  * Clear what must not leak from the sender to the receiver. Within one

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * meta redirects: carry out what a program asked for with bpf_redirect(),
  * bpf_redirect_neigh() or bpf_redirect_peer() and then returned
@@ -13,7 +13,13 @@
  * Everything runs from ndo_start_xmit: RCU held, BH disabled. A drop
  * decided here is counted on the sending end; once another device's xmit
  * or receive path owns the packet, its own counters apply.
+ *
+ * Only xmit.c includes this: meta_redirect() inlines into meta_xmit(),
+ * which spares every redirected packet a call frame.
  */
+#ifndef _META_REDIRECT_H
+#define _META_REDIRECT_H
+
 #include <linux/etherdevice.h>
 #include <linux/filter.h>
 #include <linux/if_arp.h>
@@ -177,33 +183,15 @@ static noinline bool meta_route_v6(struct sk_buff *skb, struct net_device *tgt)
 	return true;
 }
 
-static bool meta_redirect_neigh_v4(struct sk_buff *skb, struct net_device *tgt,
-				   const struct bpf_nh_params *nh)
-{
-	if (!pskb_may_pull(skb, sizeof(struct iphdr)) ||
-	    (!nh && !meta_route_v4(skb, tgt))) {
-		kfree_skb(skb);
-		return false;
-	}
-	return meta_neigh_output(skb, tgt, nh, false);
-}
-
-static bool meta_redirect_neigh_v6(struct sk_buff *skb, struct net_device *tgt,
-				   const struct bpf_nh_params *nh)
-{
-	/* With ipv6.disable=1 the neighbour tables do not exist. */
-	if (!ipv6_mod_enabled() || !pskb_may_pull(skb, sizeof(struct ipv6hdr)) ||
-	    (nh && nh->nh_family != AF_INET6) || (!nh && !meta_route_v6(skb, tgt))) {
-		kfree_skb(skb);
-		return false;
-	}
-	return meta_neigh_output(skb, tgt, nh, true);
-}
-
-/* bpf_redirect_neigh(ifindex, [nh]): route (unless nh given), resolve, send. */
+/*
+ * bpf_redirect_neigh(ifindex, [nh]): route (unless nh given), resolve, send.
+ * One neighbour output for both families, so that it inlines once.
+ */
 static bool meta_redirect_neigh(struct sk_buff *skb, struct net_device *tgt,
 				const struct bpf_nh_params *nh)
 {
+	bool v6;
+
 	if (unlikely(skb->mac_header >= skb->network_header ||
 		     !pskb_may_pull(skb, ETH_HLEN) ||
 		     is_multicast_ether_addr(eth_hdr(skb)->h_dest)))
@@ -212,10 +200,21 @@ static bool meta_redirect_neigh(struct sk_buff *skb, struct net_device *tgt,
 	skb_unset_mac_header(skb);
 	skb_reset_network_header(skb);
 
-	if (skb->protocol == htons(ETH_P_IP))
-		return meta_redirect_neigh_v4(skb, tgt, nh);
-	if (skb->protocol == htons(ETH_P_IPV6))
-		return meta_redirect_neigh_v6(skb, tgt, nh);
+	if (skb->protocol == htons(ETH_P_IP)) {
+		if (!pskb_may_pull(skb, sizeof(struct iphdr)) ||
+		    (!nh && !meta_route_v4(skb, tgt)))
+			goto drop;
+		v6 = false;
+	} else if (skb->protocol == htons(ETH_P_IPV6)) {
+		/* With ipv6.disable=1 the neighbour tables do not exist. */
+		if (!ipv6_mod_enabled() || !pskb_may_pull(skb, sizeof(struct ipv6hdr)) ||
+		    (nh && nh->nh_family != AF_INET6) || (!nh && !meta_route_v6(skb, tgt)))
+			goto drop;
+		v6 = true;
+	} else {
+		goto drop;
+	}
+	return meta_neigh_output(skb, tgt, nh, v6);
 drop:
 	kfree_skb(skb);
 	return false;
@@ -246,8 +245,10 @@ drop:
 	return false;
 }
 
-void meta_redirect(struct sk_buff *skb, struct net_device *dev,
-		   const struct meta_redirect_req *req, unsigned int len)
+static __always_inline void meta_redirect(struct sk_buff *skb,
+					  struct net_device *dev,
+					  const struct meta_redirect_req *req,
+					  unsigned int len)
 {
 	const struct bpf_nh_params *nh = NULL;
 	enum meta_xstat kind;
@@ -291,3 +292,5 @@ void meta_redirect(struct sk_buff *skb, struct net_device *dev,
 		meta_xstat(dev, META_XS_REDIRECT_FAILED, true);
 	}
 }
+
+#endif /* _META_REDIRECT_H */

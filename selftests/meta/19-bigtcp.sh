@@ -96,6 +96,11 @@ ip -n "$pod" link set p0 up
 ip -n "$pod" route add default via 10.19.1.1
 ip -n "$pod" -6 route add default via fd00:19:1::1
 wait_carrier "" h0
+# TCP sizes its packets by the pacing rate: on a slow or loaded (debug)
+# kernel they stay under 64 KiB whatever the device allows. At least 100
+# segments each (~140 KiB; the sizes below still cap them) makes the
+# checks independent of the machine's speed.
+in_ns "$pod" sysctl -qw net.ipv4.tcp_min_tso_segs=100
 
 # --- the limits, set and read back on both meta ends -------------------------
 sizes() { # VALUE: the limits this kernel has, each at VALUE, for linkattr set

@@ -22,7 +22,7 @@
 #                      of CPUs, at most 2). icount makes the figures
 #                      independent of the host's load, so parallel VMs
 #                      only change the wall time
-#   --time S           seconds per TCP_RR/TCP_CRR/TCP_STREAM test (default 1)
+#   --time S           seconds per TCP_RR/TCP_CRR/TCP_STREAM test (default 3)
 #   --runs N           runs of each scenario per boot (default 2)
 #   --sweep 0|1        message-size sweep 1 B..16 KiB (default 1)
 #   --sweep-time S     seconds per sweep point (default 1)
@@ -47,7 +47,7 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 kernels=${BENCH_KERNELS:-}
 jobs=${BENCH_JOBS:-}
-t=1
+t=3
 runs=2
 sweep=1
 sweept=1
@@ -129,7 +129,7 @@ np=$META_CACHE/bench/netperf/usr/bin
 append="bench.time=$t bench.runs=$runs bench.sweep=$sweep bench.sweeptime=$sweept bench.sweepruns=$sweepruns"
 [ -z "$scenarios" ] || append+=" bench.scenarios=$scenarios"
 [ -z "$sweepscen" ] || append+=" bench.sweepscenarios=$sweepscen"
-# Guest seconds per scenario: 3 metrics x runs x (t + ~1 s of netperf's
+# Guest seconds per scenario: 3 metrics x runs, and a TCP_RR warm-up, x (t + ~1 s of netperf's
 # own), set-up, and 14 sweep points; the VM's wall time is several times
 # that under TCG, more with other VMs on the machine. Generous: a killed
 # VM loses the kernel's figures.
@@ -139,7 +139,7 @@ nsweep=6
 [ -z "$sweepscen" ] || nsweep=$(tr ',' '\n' <<<"$sweepscen" | grep -c .)
 [ "$nsweep" -le "$nscen" ] || nsweep=$nscen
 # BIG TCP: up to 3 scenarios run TCP_STREAM 2 x runs times more.
-guest_secs=$(( 10 + nscen * (runs * 3 * (t + 1) + 5) + nsweep * sweepruns * sweep * 14 * (sweept + 1) +
+guest_secs=$(( 10 + nscen * ((runs * 3 + 1) * (t + 1) + 5) + nsweep * sweepruns * sweep * 14 * (sweept + 1) +
 	3 * runs * 2 * (t + 1) ))
 vm_timeout=$(( 600 + guest_secs * 15 ))
 

@@ -165,7 +165,7 @@ w('')
 # The extra over host-to-host, by cause: per-function differences summed
 # over function sets (first match wins).
 CAUSES = [
-    ('pair device driver (meta: meta_xmit, meta_redirect, meta_neigh_output; netkit: netkit_xmit)', r'\[meta\]$|^netkit_|\[netkit\]$'),
+    ('pair device driver (meta: meta_xmit with the redirect inlined, meta_get_peer_dev; netkit: netkit_xmit, netkit_peer_dev)', r'\[meta\]$|^netkit_|\[netkit\]$'),
     ('BPF program bodies (host_routing, nic_ingress)', r'\[bpf\]$|^bpf_prog_'),
     ('tc ingress hook on the wire (tcx, or clsact + cls_bpf)', r'^(tc_run|tcf_|__tcf|cls_bpf|sch_handle_ingress|tcx_)'),
     ('FIB lookup / route input', r'^(fib|__fib|bpf_ipv4_fib_lookup|bpf_skb_fib_lookup|map_id_range_down|ip_route|__ip_route|ip_mkroute|rt_|ip_rt_)'),

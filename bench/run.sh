@@ -129,10 +129,10 @@ np=$META_CACHE/bench/netperf/usr/bin
 append="bench.time=$t bench.runs=$runs bench.sweep=$sweep bench.sweeptime=$sweept bench.sweepruns=$sweepruns"
 [ -z "$scenarios" ] || append+=" bench.scenarios=$scenarios"
 [ -z "$sweepscen" ] || append+=" bench.sweepscenarios=$sweepscen"
-# Guest seconds per scenario: 3 metrics x runs, and a TCP_RR warm-up, x (t + ~1 s of netperf's
-# own), set-up, and 14 sweep points; the VM's wall time is several times
-# that under TCG, more with other VMs on the machine. Generous: a killed
-# VM loses the kernel's figures.
+# Guest seconds per scenario: (3 metrics x runs + a TCP_RR warm-up) x
+# (t + ~1 s of netperf's own), set-up, and 14 sweep points; the VM's wall
+# time is several times that under TCG, more with other VMs on the
+# machine. Generous: a killed VM loses the kernel's figures.
 nscen=11
 [ -z "$scenarios" ] || nscen=$(tr ',' '\n' <<<"$scenarios" | grep -c .)
 nsweep=6

@@ -128,6 +128,20 @@ big_why() {
 	fi
 }
 
+# big_stream SCENARIO METRIC: RUNS runs of TCP_STREAM with BIG_SEND-byte
+# sends; sets wire_avg to the average packet the wire transmitted during
+# them. What the client sends crosses the wire as wa's transmit: data, and
+# the odd packet of netperf's control connection.
+big_stream() {
+	local r b p failed=0
+	b=$(devstat nodeA wa tx_bytes) p=$(devstat nodeA wa tx_packets)
+	for r in $(seq 1 "$RUNS"); do
+		np "$1" "$2" "$BIG_SEND" "$r" "$T" -t TCP_STREAM -- -m "$BIG_SEND" -o THROUGHPUT || failed=1
+	done
+	wire_avg=$(( ($(devstat nodeA wa tx_bytes) - b) / ($(devstat nodeA wa tx_packets) - p + 1) ))
+	return "$failed"
+}
+
 # big_runs SCENARIO: TCP_STREAM with BIG_SEND-byte sends, first as set up
 # (metric TCP_STREAM_NOBIG: GSO at most 64 KiB), then with IPv4 BIG TCP on
 # every device of the path (TCP_STREAM_BIG). The main rows' 16 KiB sends
@@ -136,35 +150,25 @@ big_why() {
 # GSO limit never binds. The wire's average transmitted packet tells
 # whether packets over 64 KiB crossed it.
 big_runs() {
-	local s=$1 why d r b p avg failed=0
+	local s=$1 why d failed=0
 	why=$(big_why)
 	if [ -n "$why" ]; then
 		note "NA-BIG $s: $why"
 		return 0
 	fi
-	b=$(devstat nodeA wa tx_bytes) p=$(devstat nodeA wa tx_packets)
-	for r in $(seq 1 "$RUNS"); do
-		np "$s" TCP_STREAM_NOBIG "$BIG_SEND" "$r" "$T" -t TCP_STREAM -- -m "$BIG_SEND" -o THROUGHPUT || failed=1
-	done
-	avg=$(( ($(devstat nodeA wa tx_bytes) - b) / ($(devstat nodeA wa tx_packets) - p + 1) ))
-	note "$s: without BIG TCP, $BIG_SEND B sends: the wire's average packet $avg B"
+	big_stream "$s" TCP_STREAM_NOBIG || failed=1
+	note "$s: without BIG TCP, $BIG_SEND B sends: the wire's average packet $wire_avg B"
 	for d in podA:pA nodeA:hA nodeA:wa nodeB:wb nodeB:hB podB:pB; do
 		x "${d%:*}" "$LINKATTR" set "${d#*:}" gso_ipv4_max_size "$BIG_SIZE" \
 			gro_ipv4_max_size "$BIG_SIZE" >/dev/null ||
 			{ notok "$s: BIG TCP sizes on ${d#*:}"; return 1; }
 	done
-	b=$(devstat nodeA wa tx_bytes) p=$(devstat nodeA wa tx_packets)
-	for r in $(seq 1 "$RUNS"); do
-		np "$s" TCP_STREAM_BIG "$BIG_SEND" "$r" "$T" -t TCP_STREAM -- -m "$BIG_SEND" -o THROUGHPUT || failed=1
-	done
-	# What the client sent crossed the wire as wa's transmit: data, and
-	# the odd packet of netperf's control connection.
-	avg=$(( ($(devstat nodeA wa tx_bytes) - b) / ($(devstat nodeA wa tx_packets) - p + 1) ))
-	note "$s: with BIG TCP, $BIG_SEND B sends: the wire's average packet $avg B"
-	if [ "$avg" -gt 65535 ]; then
-		ok "$s: BIG TCP: packets over 64 KiB on the wire (average $avg B)"
+	big_stream "$s" TCP_STREAM_BIG || failed=1
+	note "$s: with BIG TCP, $BIG_SEND B sends: the wire's average packet $wire_avg B"
+	if [ "$wire_avg" -gt 65535 ]; then
+		ok "$s: BIG TCP: packets over 64 KiB on the wire (average $wire_avg B)"
 	else
-		notok "$s: BIG TCP: packets over 64 KiB on the wire: average $avg B"
+		notok "$s: BIG TCP: packets over 64 KiB on the wire: average $wire_avg B"
 	fi
 	return "$failed"
 }
